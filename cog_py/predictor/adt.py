@@ -1,0 +1,132 @@
+"""Our own model of a predictor's signature: plain frozen dataclasses, standard library only.
+
+Both the runtime inspector (importing predict.py) and the static inspector (reading it with
+`ast`) produce a `PredictorInfo`; the OpenAPI renderer, input coercion and output encoding
+consume it. Nothing here knows about pydantic, FastAPI or Docker.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Kind(str, enum.Enum):
+    """The kinds of value a schema type can describe."""
+
+    STR = "str"
+    INT = "int"
+    FLOAT = "float"
+    BOOL = "bool"
+    PATH = "path"          # cog.Path: a local file; a URI in JSON
+    FILE = "file"          # cog.File (deprecated): a file object; a URI in JSON
+    SECRET = "secret"
+    ANY = "any"            # typing.Any / Opaque: passed through as JSON
+    DICT = "dict"          # dict, Dict[K, V], TypedDict
+    OBJECT = "object"      # a BaseModel (ours or pydantic) or TypedDict with known fields
+    LIST = "list"
+    UNION = "union"        # A | B of JSON-native members
+
+
+class _Missing:
+    """Marks "no default": differs from a default of None."""
+
+    _instance: _Missing | None = None
+
+    def __new__(cls) -> _Missing:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+MISSING: Any = _Missing()
+
+
+@dataclass(frozen=True)
+class ObjectField:
+    """A field of an output object (BaseModel / TypedDict)."""
+
+    name: str
+    type: TypeRef
+    default: Any = MISSING
+
+
+@dataclass(frozen=True)
+class TypeRef:
+    """A type as the schema sees it.
+
+    `item` is set for LIST (the element type) and for DICT with typed values
+    (`dict[str, V]`); `members` for UNION; `fields` and `name` for OBJECT.
+    `nullable` marks Optional[T] / T | None.
+    """
+
+    kind: Kind
+    item: TypeRef | None = None
+    members: tuple[TypeRef, ...] = ()
+    fields: tuple[ObjectField, ...] = ()
+    name: str | None = None
+    nullable: bool = False
+
+
+@dataclass(frozen=True)
+class InputField:
+    """One parameter of predict()/train(), in signature order (`order` is x-order)."""
+
+    name: str
+    type: TypeRef
+    order: int
+    default: Any = MISSING
+    description: str | None = None
+    ge: float | None = None
+    le: float | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    regex: str | None = None
+    choices: tuple[Any, ...] | None = None
+    deprecated: bool | None = None
+
+    @property
+    def required(self) -> bool:
+        """Required when there is no default and the type is not Optional."""
+        return self.default is MISSING and not self.type.nullable
+
+
+class OutputMode(str, enum.Enum):
+    """How predict() produces its output."""
+
+    SINGLE = "single"            # returns one value
+    ITERATOR = "iterator"        # Iterator[T] / AsyncIterator[T] / generator
+    CONCATENATE = "concatenate"  # ConcatenateIterator[str] / AsyncConcatenateIterator[str]
+
+
+@dataclass(frozen=True)
+class OutputType:
+    """The return annotation of predict()/train()."""
+
+    type: TypeRef
+    mode: OutputMode = OutputMode.SINGLE
+
+
+@dataclass(frozen=True)
+class PredictorInfo:
+    """Everything the schema, the server and the CLI need to know about one predictor."""
+
+    ref: str                      # "predict.py:Predictor"
+    mode: str                     # "predict" or "train"
+    method: str                   # "predict", "run" or "train" (or the function's name)
+    is_class: bool
+    is_async: bool
+    inputs: tuple[InputField, ...]
+    output: OutputType
+    streaming: bool = False       # @streaming
+    concurrency_max: int | None = None  # @concurrent(max=N)
+    setup_weights: bool = False   # setup() takes a `weights` parameter
+    has_healthcheck: bool = False
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
