@@ -1,0 +1,53 @@
+"""A GPT-style decoder with generated weights, held on the GPU: the GPU check's model.
+
+Greedy generation without a KV cache (each step runs the whole sequence), in bf16 on CUDA,
+so one prediction keeps the GPU busy for tens of milliseconds.
+"""
+
+import torch
+from torch import nn
+
+from cog import BasePredictor, Input
+
+VOCAB = 32000
+D_MODEL = 1024
+LAYERS = 12
+HEADS = 16
+
+
+class TinyGPT(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(VOCAB, D_MODEL)
+        layer = nn.TransformerEncoderLayer(D_MODEL, HEADS, 4 * D_MODEL, batch_first=True, norm_first=True)
+        self.blocks = nn.TransformerEncoder(layer, LAYERS, enable_nested_tensor=False)
+        self.head = nn.Linear(D_MODEL, VOCAB, bias=False)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        n = tokens.shape[1]
+        mask = nn.Transformer.generate_square_subsequent_mask(n, device=tokens.device, dtype=self.head.weight.dtype)
+        return self.head(self.blocks(self.embed(tokens), mask=mask, is_causal=True))
+
+
+class Predictor(BasePredictor):
+    def setup(self) -> None:
+        torch.manual_seed(0)
+        self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        dtype = torch.bfloat16 if self.device.type == "cuda" else torch.float32
+        self.model = TinyGPT().to(self.device, dtype).eval()
+        print(f"model on {self.device} ({sum(p.numel() for p in self.model.parameters()) / 1e6:.0f}M params)")
+
+    @torch.inference_mode()
+    def predict(
+        self,
+        batch: int = Input(default=8, ge=1, le=64),
+        prompt_len: int = Input(default=32, ge=1, le=512),
+        new_tokens: int = Input(default=32, ge=1, le=512),
+        seed: int = Input(default=0),
+    ) -> str:
+        gen = torch.Generator(device="cpu").manual_seed(seed)
+        tokens = torch.randint(0, VOCAB, (batch, prompt_len), generator=gen).to(self.device)
+        for _ in range(new_tokens):
+            nxt = self.model(tokens)[:, -1].argmax(-1, keepdim=True)
+            tokens = torch.cat([tokens, nxt], dim=1)
+        return " ".join(str(t) for t in tokens[0, prompt_len:].tolist())
