@@ -1,0 +1,170 @@
+"""Checks of cog.yaml that a schema cannot express, with Cog's messages.
+
+They read the plain data and skip values of the wrong type (the model validation reports
+those), so one load reports every problem at once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cog_py.config.environment import check_environment_entry
+from cog_py.config.problems import PYTHON_VERSION_REQUIRED
+from cog_py.config.yamlsource import Loc, Problem, YamlSource
+
+MIN_PYTHON = (3, 10)
+MIN_CUDA_MAJOR = 11
+_REF = re.compile(r"^[^:]+\.py:[A-Za-z_][A-Za-z0-9_]*$")
+_REF_EXAMPLES = {"predict": "predict.py:Predictor", "run": "run.py:Runner", "train": "train.py:Trainer"}
+
+
+@dataclass
+class Findings:
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    def problem(self, source: YamlSource, loc: Loc, message: str) -> None:
+        self.problems.append(Problem(source.line_of(loc), loc, message))
+
+    def warning(self, source: YamlSource, loc: Loc, message: str) -> None:
+        self.warnings.append(Problem(source.line_of(loc), (), message))
+
+
+def python_version_tuple(version: str) -> tuple[int, int] | None:
+    """Return (major, minor) of "3.11" / "3.11.4", or None when it is not such a version."""
+    match = re.fullmatch(r"(\d+)\.(\d+)(?:\.\d+)?", version.strip())
+    return (int(match[1]), int(match[2])) if match else None
+
+
+def check_document(data: dict[str, Any], source: YamlSource, project_dir: Path) -> Findings:
+    """Run every semantic check on a document whose root is a mapping."""
+    found = Findings()
+    _check_refs(data, source, found)
+    build = data.get("build")
+    if isinstance(build, dict):
+        _check_build(build, source, project_dir, found)
+    elif build is None:
+        found.problem(source, ("build", "python_version"), PYTHON_VERSION_REQUIRED)
+    _check_environment(data.get("environment"), source, found)
+    _check_concurrency(data.get("concurrency"), build, source, found)
+    return found
+
+
+def _check_refs(data: dict[str, Any], source: YamlSource, found: Findings) -> None:
+    if "predict" in data and "run" in data:
+        later = max(("predict", "run"), key=lambda k: source.line_of((k,)))
+        found.problem(source, (later,), "only one of run or predict can be set")
+    for key, example in _REF_EXAMPLES.items():
+        value = data.get(key)
+        if isinstance(value, str) and not _REF.match(value.strip()):
+            found.problem(source, (key,), f"must be in the form '{example}' (got \"{value}\")")
+
+
+def _check_build(build: dict[str, Any], source: YamlSource, project_dir: Path, found: Findings) -> None:
+    _check_python_version(build.get("python_version"), source, found)
+    if "python_packages" in build and "python_requirements" in build:
+        found.problem(
+            source,
+            ("build", "python_packages"),
+            "only one of python_packages or python_requirements can be set, not both",
+        )
+    requirements = build.get("python_requirements")
+    if isinstance(requirements, str) and not (project_dir / requirements).is_file():
+        found.problem(source, ("build", "python_requirements"), f'file does not exist (got "{requirements}")')
+    for key in ("run", "pre_install"):
+        items = build.get(key)
+        if isinstance(items, list):
+            for index, item in enumerate(items):
+                _check_run_item(item, ("build", key, index), source, found)
+    _check_cuda(build, source, found)
+    if "python_packages" in build:
+        found.warning(
+            source,
+            ("build", "python_packages"),
+            'deprecated field "build.python_packages": use "build.python_requirements" instead',
+        )
+    if "pre_install" in build:
+        found.warning(source, ("build", "pre_install"), 'deprecated field "build.pre_install": use "build.run" instead')
+
+
+def _check_python_version(version: Any, source: YamlSource, found: Findings) -> None:
+    loc = ("build", "python_version")
+    if version is None:
+        found.problem(source, loc, PYTHON_VERSION_REQUIRED)
+        return
+    if not isinstance(version, str):
+        return
+    parsed = python_version_tuple(version)
+    if parsed is None:
+        if re.fullmatch(r"\d+", version.strip()):
+            found.problem(source, loc, f"must include major and minor version (e.g., '3.11') (got \"{version}\")")
+        else:
+            found.problem(source, loc, f'invalid major/minor version number (got "{version}")')
+    elif parsed < MIN_PYTHON:
+        found.problem(source, loc, f'minimum supported Python version is 3.10 (got "{version}")')
+
+
+def _check_run_item(item: Any, loc: Loc, source: YamlSource, found: Findings) -> None:
+    command = item.get("command") if isinstance(item, dict) else item
+    if isinstance(item, dict) and "command" not in item:
+        found.problem(source, (*loc, "command"), "required key is missing")
+    if isinstance(command, str) and "\n" in command.rstrip("\n"):
+        found.problem(source, loc, "command must not contain a newline: write each command as its own item")
+    mounts = item.get("mounts") if isinstance(item, dict) else None
+    for index, mount in enumerate(mounts if isinstance(mounts, list) else []):
+        if not isinstance(mount, dict):
+            continue
+        for key in ("type", "id", "target"):
+            if key not in mount:
+                found.problem(source, (*loc, "mounts", index, key), "required key is missing")
+        kind = mount.get("type")
+        if isinstance(kind, str) and kind != "secret":
+            found.problem(source, (*loc, "mounts", index, "type"), f'must be "secret" (got "{kind}")')
+
+
+def _check_cuda(build: dict[str, Any], source: YamlSource, found: Findings) -> None:
+    cuda = build.get("cuda")
+    if isinstance(cuda, str):
+        loc = ("build", "cuda")
+        match = re.fullmatch(r"(\d+)\.(\d+)(?:\.\d+)?", cuda.strip())
+        if re.fullmatch(r"\d+", cuda.strip()):
+            found.problem(source, loc, f"must include both major and minor versions (e.g., '11.8') (got \"{cuda}\")")
+        elif match is None:
+            found.problem(source, loc, f'invalid major version number (got "{cuda}")')
+        elif int(match[1]) < MIN_CUDA_MAJOR:
+            found.problem(source, loc, f'minimum supported CUDA version is 11 (got "{cuda}")')
+    cudnn = build.get("cudnn")
+    if isinstance(cudnn, str) and not re.fullmatch(r"\d+(\.\d+)*", cudnn.strip()):
+        found.problem(source, ("build", "cudnn"), f'must be a version number such as "8" or "9" (got "{cudnn}")')
+
+
+def _check_environment(entries: Any, source: YamlSource, found: Findings) -> None:
+    if not isinstance(entries, list):
+        return
+    seen: set[str] = set()
+    for index, entry in enumerate(entries):
+        if isinstance(entry, str):
+            message = check_environment_entry(entry, seen)
+            if message:
+                found.problem(source, ("environment", index), message)
+
+
+def _check_concurrency(concurrency: Any, build: Any, source: YamlSource, found: Findings) -> None:
+    if not isinstance(concurrency, dict):
+        return
+    if "max" not in concurrency:
+        found.problem(source, ("concurrency", "max"), "required key is missing")
+        return
+    maximum = concurrency["max"]
+    if not isinstance(maximum, int) or isinstance(maximum, bool):
+        return
+    if maximum < 1:
+        found.problem(source, ("concurrency", "max"), f"must be at least 1 (got {maximum})")
+        return
+    version = build.get("python_version") if isinstance(build, dict) else None
+    parsed = python_version_tuple(version) if isinstance(version, str) else None
+    if maximum > 1 and parsed is not None and parsed < (3, 11):
+        found.problem(source, ("concurrency", "max"), "concurrency requires Python 3.11 or higher")

@@ -1,0 +1,115 @@
+"""cog.yaml as written: every field optional (`None` = not in the file), unknown keys rejected.
+
+Only the loader sees these models; the rest of cog_py reads the resolved `Config`
+(models.py). The JSON Schema of cog.yaml is generated from them (jsonschema.py), so the
+field descriptions here are what editors show.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Union
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+
+
+class _Raw(BaseModel):
+    # strict: YAML already typed every scalar; "1" is not a boolean and 1 is not a string
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+# Tags of discriminated unions start with "~" so the loader can drop them from error paths.
+STRING_TAG = "~string"
+MAPPING_TAG = "~mapping"
+
+
+def _string_or_mapping(value: Any) -> str | None:
+    if isinstance(value, str):
+        return STRING_TAG
+    if isinstance(value, dict):
+        return MAPPING_TAG
+    return None
+
+
+class RawMount(_Raw):
+    """A BuildKit mount for one `build.run` command."""
+
+    type: str | None = Field(None, description='Mount type; only "secret" is supported.')
+    id: str | None = Field(None, description="Secret id, as passed to `cog build --secret id=...`.")
+    target: str | None = Field(None, description="Where the secret file appears during the command.")
+
+
+class RawRunItem(_Raw):
+    """A `build.run` command in its long form."""
+
+    command: str | None = Field(None, description="Shell command (one line).")
+    mounts: list[RawMount] | None = Field(None, description="Secrets mounted while it runs.")
+
+
+RunEntry = Annotated[
+    Union[Annotated[str, Tag(STRING_TAG)], Annotated[RawRunItem, Tag(MAPPING_TAG)]],
+    Discriminator(_string_or_mapping),
+]
+
+
+class RawBuild(_Raw):
+    """The `build` section: how the image's environment is made."""
+
+    gpu: bool | None = Field(None, description="Build a CUDA image and run with GPUs (default false).")
+    python_version: str | None = Field(
+        None, description='Python version, "3.X" or "3.X.Y", at least 3.10. Quote it: "3.10".'
+    )
+    python_requirements: str | None = Field(
+        None, description="pip requirements file, relative to the project directory."
+    )
+    python_packages: list[str] | None = Field(
+        None, description="Deprecated: requirement lines; use python_requirements instead."
+    )
+    system_packages: list[str] | None = Field(None, description="Debian/Ubuntu apt packages.")
+    run: list[RunEntry] | None = Field(
+        None, description="Commands run while building, after the packages are installed."
+    )
+    pre_install: list[str] | None = Field(
+        None, description="Deprecated: commands run after `run`; use run instead."
+    )
+    cuda: str | None = Field(None, description='CUDA version "major.minor" (default: chosen from torch/tensorflow).')
+    cudnn: str | None = Field(None, description="cuDNN major version (default: the latest for the CUDA version).")
+
+
+class RawConcurrency(_Raw):
+    """How many predictions one container runs at once."""
+
+    max: int | None = Field(None, description="Most predictions in flight at once (at least 1).")
+
+
+class RawConfig(_Raw):
+    """A cog.yaml file."""
+
+    build: RawBuild | None = Field(None, description="How to build the image.")
+    predict: str | None = Field(
+        None, description='The predictor, "predict.py:Predictor". Same as `run`; set one of them.'
+    )
+    run: str | None = Field(None, description='The runner, "run.py:Runner". Same as `predict`.')
+    train: str | None = Field(None, description='The trainer, "train.py:Trainer".')
+    image: str | None = Field(None, description="Image name for `cog build` and `cog push`.")
+    concurrency: RawConcurrency | None = Field(None, description="Concurrent predictions.")
+    environment: list[str] | None = Field(
+        None, description="NAME=value variables set at build time and at run time."
+    )
+
+
+# Keys Cog knows that cog_py does not implement yet: (path, message, fatal?).
+NOT_SUPPORTED: dict[tuple[str, ...], tuple[str, bool]] = {
+    ("weights",): ("not supported yet: cog_py has no managed weights; copy weights into the image or download them in setup()", True),
+    ("model",): ('not supported yet: use "image" to name the image', True),
+    ("build", "sdk_version"): ("not supported yet: images always get the runtime of this cog_py version", True),
+    ("concurrency", "default_target"): ("not supported yet: ignored", False),
+}
+
+# The model behind each mapping path, for "did you mean" suggestions ("[]" = any list index).
+MODEL_AT: dict[tuple[str, ...], type[_Raw]] = {
+    (): RawConfig,
+    ("build",): RawBuild,
+    ("build", "run", "[]"): RawRunItem,
+    ("build", "run", "[]", "mounts", "[]"): RawMount,
+    ("concurrency",): RawConcurrency,
+}
