@@ -51,11 +51,23 @@ MISSING: Any = _Missing()
 
 @dataclass(frozen=True)
 class ObjectField:
-    """A field of an output object (BaseModel / TypedDict)."""
+    """A field of an output object (BaseModel / TypedDict).
+
+    `required` None means: required when there is no default and the type is not nullable;
+    False marks e.g. a `NotRequired` TypedDict key.
+    """
 
     name: str
     type: TypeRef
     default: Any = MISSING
+    required: bool | None = None
+
+    @property
+    def is_required(self) -> bool:
+        """Listed in the object's `required` array."""
+        if self.required is not None:
+            return self.required
+        return self.default is MISSING and not self.type.nullable
 
 
 @dataclass(frozen=True)
@@ -91,6 +103,7 @@ class InputField:
     regex: str | None = None
     choices: tuple[Any, ...] | None = None
     deprecated: bool | None = None
+    accept: str | None = None  # Input(accept="image/*") => x-cog-accept (Path/File only)
 
     @property
     def required(self) -> bool:

@@ -1,0 +1,1 @@
+"""The pieces of the public SDK: inputs, models, runner base classes, decorators."""
