@@ -1,0 +1,101 @@
+"""The `cog` command: global options, command registration, and the one error boundary.
+
+Each command lives in `cog_py/cli/<name>.py` and exposes `register(app: typer.Typer) -> None`;
+add its name to COMMAND_MODULES. Command modules import only typer and our light modules at
+their top (heavy libraries such as docker or jinja2 inside the command body), so that
+`cog --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import traceback
+from collections.abc import Sequence
+from typing import Annotated
+
+import typer
+
+from cog_py._version import __version__
+from cog_py.cli import console
+from cog_py.errors import CogError
+
+COMMAND_MODULES = ["init"]
+
+app = typer.Typer(
+    name="cog",
+    help="Containers for machine learning: package a model as a production-ready container.",
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        console.output(f"cog version {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", is_eager=True, callback=_print_version, help="Show the version and exit."),
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show debugging output and tracebacks.")] = False,
+    no_color: Annotated[bool, typer.Option("--no-color", help="Do not use colour in output.")] = False,
+) -> None:
+    console.configure(debug=debug, no_color=no_color)
+
+
+def _register_commands() -> None:
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"cog_py.cli.{name}").register(app)
+
+
+_register_commands()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run `cog` with `argv` (default: sys.argv[1:]); return the exit status."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=args, prog_name="cog", standalone_mode=False)
+    except CogError as err:
+        _show_traceback(args)
+        console.error(f"Error: {err.message}")
+        if err.hint:
+            console.hint(err.hint)
+        return err.exit_code
+    except typer.Abort:
+        console.error("Aborted.")
+        return 130
+    except typer.TyperException as exc:  # usage errors: typer prints them with the usage line
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            console.error(f"Error: {exc.format_message()}")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        console.error("Interrupted.")
+        return 130
+    except Exception as exc:
+        _show_traceback(args)
+        console.error(f"Error: {str(exc) or type(exc).__name__}")
+        console.hint("This was not expected. Run the command again with --debug to see the traceback.")
+        return 1
+    return result if isinstance(result, int) else 0
+
+
+def _show_traceback(args: list[str]) -> None:
+    if console.debug_enabled() or "--debug" in args:
+        traceback.print_exc(file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
