@@ -1,0 +1,199 @@
+"""Prediction inputs: JSON payload -> keyword arguments for predict(), as Cog prepares them.
+
+`validate_inputs(info, payload)` is the CLI's preflight check (no file I/O, Cog's CLI
+messages). `prepare_inputs(info, payload, tmpdir=...)` is what the worker runs: unknown keys
+are stripped, the payload is validated (Cog's runtime messages), omitted Optional inputs
+become None, and Path/File/Secret values (also inside list[...] and Optional) are turned
+into objects: URLs and `data:` URIs are downloaded into `tmpdir`, keeping their file names.
+A `str` input holding a URL stays a str.
+
+Errors are `InputValidationError`; each carries `.details`, the 422 `detail` entries
+(`{"loc": ["body", "input", name], "msg": ..., "type": ...}`). A download that fails raises
+`InputPreparationError` (a subclass): Cog answers that one with a failed prediction.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path as _StdPath
+from typing import Any, Callable
+
+from cog_py.errors import InputValidationError
+from cog_py.predictor.adt import MISSING, InputField, Kind, PredictorInfo, TypeRef
+from cog_py.predictor.openapi import input_schema
+from cog_py.predictor.validate import SchemaWalker, server_message, validate_cli_inputs
+from cog_py.types import File, Path, Secret, URLPath
+
+_MAX_DOWNLOAD_WORKERS = 8
+
+
+class InputPreparationError(InputValidationError):
+    """An input passed the schema but could not be turned into a value (a failed download)."""
+
+
+def _document(info: PredictorInfo) -> dict[str, Any]:
+    title = "TrainingInput" if info.mode == "train" else "Input"
+    component, enums = input_schema(info, title)
+    schemas = {title: component, **dict(enums)}
+    return {"components": {"schemas": schemas}}
+
+
+def validate_inputs(info: PredictorInfo, payload: dict[str, Any]) -> dict[str, Any]:
+    """Check `-i`/`--json` inputs before any build, with Cog's CLI messages; return them."""
+    return validate_cli_inputs(_document(info), payload, train=info.mode == "train")
+
+
+def _raise_server_issues(issues: list[Any]) -> None:
+    errors, details = [], []
+    for issue in issues:
+        name = "/".join(str(p) for p in issue.path) or "__root__"
+        msg, kind = server_message(issue)
+        errors.append((name, msg))
+        details.append({"loc": ["body", "input", name], "msg": msg, "type": kind})
+    error = InputValidationError(errors)
+    error.details = details  # type: ignore[attr-defined]
+    raise error
+
+
+@dataclass
+class PreparedInputs:
+    """Keyword arguments for predict(); `cleanup()` removes downloaded files."""
+
+    kwargs: dict[str, Any]
+    paths: list[str] = field(default_factory=list)
+    _cleanups: list[Callable[[], None]] = field(default_factory=list)
+
+    def cleanup(self) -> None:
+        """Delete every temporary file made for these inputs (safe to call twice)."""
+        for path in self.paths:
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+        self.paths.clear()
+        for fn in self._cleanups:
+            fn()
+        self._cleanups.clear()
+
+
+def prepare_inputs(info: PredictorInfo, payload: dict[str, Any] | None, *, tmpdir: _StdPath | str) -> PreparedInputs:
+    """Validate and convert a prediction's `input` object (see the module docstring)."""
+    if payload is None:
+        payload = {}
+    if not isinstance(payload, dict):
+        _raise_server_issues([_root_issue(payload)])
+    fields = {f.name: f for f in info.inputs}
+    payload = {k: v for k, v in payload.items() if k in fields}
+    doc = _document(info)
+    title = "TrainingInput" if info.mode == "train" else "Input"
+    walker = SchemaWalker(doc["components"]["schemas"])
+    issues = walker.check_object(doc["components"]["schemas"][title], payload, ())
+    issues += [_null_issue(name) for name, value in payload.items() if value is None and not _issue_at(issues, name)]
+    if issues:
+        _raise_server_issues(sorted(issues, key=lambda i: fields[str(i.path[0])].order))
+    kwargs: dict[str, Any] = {}
+    for f in info.inputs:
+        if f.name in payload:
+            kwargs[f.name] = payload[f.name]
+        elif f.default is MISSING and f.type.nullable:
+            kwargs[f.name] = None
+    prepared = PreparedInputs(kwargs)
+    pending: list[tuple[str, int | None, URLPath]] = []
+    try:
+        for f in info.inputs:
+            if f.name in kwargs and kwargs[f.name] is not None:
+                kwargs[f.name] = _convert(f, kwargs[f.name], pending)
+        _download_all(kwargs, pending, _StdPath(tmpdir), prepared)
+    except BaseException:
+        prepared.cleanup()
+        raise
+    return prepared
+
+
+def _root_issue(payload: Any) -> Any:
+    from cog_py.predictor.validate import Issue
+
+    return Issue((), "type", payload, "object")
+
+
+def _null_issue(name: str) -> Any:
+    from cog_py.predictor.validate import Issue
+
+    return Issue((name,), "null", None, None)
+
+
+def _issue_at(issues: list[Any], name: str) -> bool:
+    return any(i.path and i.path[0] == name for i in issues)
+
+
+def _convert_one(ref: TypeRef, value: Any) -> Any:
+    if ref.kind is Kind.PATH:
+        return Path.validate(value)
+    if ref.kind is Kind.FILE:
+        return File.validate(value)
+    if ref.kind is Kind.SECRET:
+        return Secret(value)
+    return value
+
+
+def _convert(f: InputField, value: Any, pending: list[tuple[str, int | None, URLPath]]) -> Any:
+    ref = f.type
+    try:
+        if ref.kind is Kind.LIST and ref.item is not None and ref.item.kind in (Kind.PATH, Kind.FILE, Kind.SECRET):
+            items = [_convert_one(ref.item, v) for v in value]
+            for index, item in enumerate(items):
+                if isinstance(item, URLPath):
+                    pending.append((f.name, index, item))
+            return items
+        converted = _convert_one(ref, value)
+    except (TypeError, ValueError) as exc:
+        _raise_preparation(f.name, str(exc))
+    if isinstance(converted, URLPath):
+        pending.append((f.name, None, converted))
+    return converted
+
+
+def _raise_preparation(name: str, msg: str) -> None:
+    error = InputPreparationError([(name, msg)])
+    error.details = [{"loc": ["body", "input", name], "msg": msg, "type": "value_error"}]  # type: ignore[attr-defined]
+    raise error
+
+
+def _download_all(
+    kwargs: dict[str, Any], pending: list[tuple[str, int | None, URLPath]], tmpdir: _StdPath, prepared: PreparedInputs
+) -> None:
+    """Fetch every URL input in parallel; put the local Paths in place of the URLPaths."""
+    if not pending:
+        return
+    tmpdir.mkdir(parents=True, exist_ok=True)
+    workers = min(_MAX_DOWNLOAD_WORKERS, len(pending))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [(name, index, url, pool.submit(url.convert, tmpdir)) for name, index, url in pending]
+        failure: tuple[str, str] | None = None
+        for name, index, url, future in futures:
+            try:
+                local = future.result()
+            except Exception as exc:  # noqa: BLE001 - reported as the input's error
+                if failure is None:
+                    failure = (name, f"failed to download {_shown(url.source)}: {type(exc).__name__}: {exc}")
+                continue
+            prepared.paths.append(str(local))
+            if index is None:
+                kwargs[name] = local
+            else:
+                kwargs[name][index] = local
+    if failure is not None:
+        prepared.cleanup()
+        _raise_preparation(*failure)
+
+
+def _shown(url: str) -> str:
+    return url if not url.startswith("data:") else url[:40] + "..."
+
+
+def remove_tree(path: str | os.PathLike[str]) -> None:
+    """Remove a temporary directory made for a prediction's inputs."""
+    shutil.rmtree(path, ignore_errors=True)
