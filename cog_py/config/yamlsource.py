@@ -61,9 +61,7 @@ def parse_yaml(text: str) -> YamlSource:
 def _yaml_problem(exc: yaml.YAMLError) -> Problem:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line = mark.line + 1 if mark is not None else 1
-    problem = getattr(exc, "problem", None) or str(exc)
-    context = getattr(exc, "context", None)
-    detail = f"{context}: {problem}" if context and problem else problem
+    detail = getattr(exc, "problem", None) or str(exc)
     if mark is not None:
         detail = f"{detail} (column {mark.column + 1})"
     return Problem(line, (), f"invalid YAML: {detail}")
