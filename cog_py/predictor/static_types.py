@@ -121,7 +121,8 @@ class TypeReader:
         """`Annotated[T, Opaque]` -> passthrough; other `Annotated` -> None (caller reads T)."""
         if ann.key != ("typing", "Annotated"):
             return None
-        if not any(self.view(ann.module, m).key == ("cog", "Opaque") for m in ann.args[1:]):
+        metadata = [self.resolver.resolve(ann.module, m.func if isinstance(m, ast.Call) else m) for m in ann.args[1:]]
+        if not any(isinstance(m, Symbol) and (m.module, m.name) == ("cog", "Opaque") for m in metadata):
             return None
         inner = self.view(ann.module, ann.args[0])
         nullable = False
