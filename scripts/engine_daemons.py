@@ -12,6 +12,7 @@ from engine_state import (
     REGISTRY_USER,
     EngineScriptError,
     apt_install,
+    child_ended,
     docker_cli,
     read_pid,
     run,
@@ -49,8 +50,8 @@ def engine_up(state: Path) -> bool:
     pid = start_background(["dockerd", *DOCKERD_FLAGS], log, pid_file)
     deadline = started + 90
     while not engine_answers():
-        if read_pid(pid_file, "dockerd") is None:
-            raise EngineScriptError(f"dockerd exited while starting; last lines of {log}:\n{_tail(log)}")
+        if (ended := child_ended(pid)) is not None:
+            raise EngineScriptError(f"dockerd exited while starting ({ended}); last lines of {log}:\n{_tail(log)}")
         if time.monotonic() > deadline:
             raise EngineScriptError(f"dockerd (pid {pid}) did not answer within 90 s; see {log}")
         time.sleep(0.5)
@@ -102,8 +103,8 @@ def registry_up(state: Path, name: str, port: int, *, auth: bool) -> None:
     log = state / f"registry-{name}.log"
     pid = start_background(["docker-registry", "serve", str(config)], log, pid_file)
     while not registry_answers(port):
-        if read_pid(pid_file, "docker-registry") is None:
-            raise EngineScriptError(f"{label}: docker-registry exited; last lines of {log}:\n{_tail(log)}")
+        if (ended := child_ended(pid)) is not None:
+            raise EngineScriptError(f"{label}: docker-registry exited ({ended}); last lines of {log}:\n{_tail(log)}")
         if time.monotonic() - started > 30:
             raise EngineScriptError(f"{label}: did not answer within 30 s; see {log}")
         time.sleep(0.2)

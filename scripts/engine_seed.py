@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from engine_state import EngineScriptError, apt_install, docker_cli, run, say
+from engine_state import ACTIONS, EngineScriptError, apt_install, docker_cli, run, say
 
 STANDIN_LABEL = "dev.cog-py.standin"  # cog_py/labels.py STANDIN; scripts must run before install
 PACKAGES = "python3,python3-venv,python3-pip,ca-certificates"
@@ -39,6 +39,7 @@ def ensure_image(state: Path, tag: str, release: str) -> None:
     if image_present(tag):
         say(f"{tag}: present")
         return
+    ACTIONS.append(f"provided {tag}")
     if pull_works(tag):
         say(f"{tag}: pulled")
         return

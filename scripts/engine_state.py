@@ -46,6 +46,10 @@ def registry_open_port() -> int:
     return int(os.environ.get("COG_ENGINE_REGISTRY_OPEN_PORT", REGISTRY_OPEN_PORT))
 
 
+# What this run changed (installs, starts, seeds); empty means `up` had nothing to do.
+ACTIONS: list[str] = []
+
+
 def say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -108,6 +112,7 @@ def apt_install(packages: list[str]) -> None:
     missing = [p for p in packages if run(["dpkg-query", "-W", "-f=${Status}", p]).stdout.strip() != "install ok installed"]
     if not missing:
         return
+    ACTIONS.append(f"installed {' '.join(missing)}")
     say(f"apt: installing {' '.join(missing)}")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     started = time.monotonic()
@@ -150,8 +155,23 @@ def _is_zombie(pid: int) -> bool:
         return True
 
 
+def child_ended(pid: int) -> str | None:
+    """None while a daemon this process started runs, else how it ended. (Its /proc cmdline can
+    read empty just after exec, so pid-file checks are for daemons of earlier runs only.)"""
+    try:
+        waited, status = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return "ended (not our child)"
+    if waited == 0:
+        return None
+    if os.WIFSIGNALED(status):
+        return f"killed by signal {os.WTERMSIG(status)}"
+    return f"exit code {os.waitstatus_to_exitcode(status)}"
+
+
 def start_background(argv: list[str], log: Path, pid_file: Path) -> int:
     """Start a daemon in its own session with no stdin, logging to `log`; we never wait on it."""
+    ACTIONS.append(f"started {argv[0]}")
     log.parent.mkdir(parents=True, exist_ok=True)
     actions = [
         (os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
