@@ -20,7 +20,7 @@ from cog_py._version import __version__
 from cog_py.cli import console
 from cog_py.errors import CogError
 
-COMMAND_MODULES = ["init"]
+COMMAND_MODULES = ["init", "predict", "train", "serve", "exec", "push", "login"]
 
 app = typer.Typer(
     name="cog",

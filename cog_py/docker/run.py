@@ -94,7 +94,7 @@ def container_kwargs(spec: ContainerSpec) -> dict[str, Any]:
     env = dict(spec.env)
     kwargs: dict[str, Any] = {
         "image": spec.image,
-        "detach": True,
+        "detach": not spec.stdin,   # attached creation makes stdin close when the client's does
         "shm_size": SHM_SIZE,
         "labels": {ROLE_LABEL: spec.role, **dict(spec.labels)},
         "tty": spec.tty,
@@ -134,13 +134,23 @@ def is_driver_error(message: str) -> bool:
     return any(text in message for text in _DRIVER_ERRORS)
 
 
-def start_container(client: Any, spec: ContainerSpec, *, gpu_auto: bool = False, say: Say = lambda _: None) -> Any:
+def start_container(
+    client: Any,
+    spec: ContainerSpec,
+    *,
+    gpu_auto: bool = False,
+    say: Say = lambda _: None,
+    before_start: Callable[[Any], None] | None = None,
+) -> Any:
     """Create and start the container; retry without GPUs when they were chosen for the user
-    and the engine has no GPU support. Returns the started container (not removed on success)."""
+    and the engine has no GPU support. `before_start(container)` runs between create and start
+    (to attach). Returns the started container (not removed on success)."""
     import docker.errors
 
     container = _create(client, spec)
     try:
+        if before_start is not None:
+            before_start(container)
         container.start()
         return container
     except docker.errors.APIError as exc:
@@ -148,7 +158,7 @@ def start_container(client: Any, spec: ContainerSpec, *, gpu_auto: bool = False,
         message = str(getattr(exc, "explanation", None) or exc)
         if spec.gpus and gpu_auto and is_driver_error(message):
             say("Missing device driver, re-trying without GPU")
-            return start_container(client, replace(spec, gpus=None), say=say)
+            return start_container(client, replace(spec, gpus=None), say=say, before_start=before_start)
         raise DockerError(f"Failed to start container from {spec.image}: {message}") from exc
     except BaseException:
         _remove_quietly(container)
@@ -166,6 +176,11 @@ def _create(client: Any, spec: ContainerSpec) -> Any:
         raise DockerError(f"Image {image} not found", hint="Build it with `cog build` or pull it first.") from exc
     except docker.errors.APIError as exc:
         raise DockerError(f"Failed to create container from {image}: {getattr(exc, 'explanation', None) or exc}") from exc
+
+
+def remove_container(container: Any) -> None:
+    """Remove a container we started, whatever its state; a missing one is fine."""
+    _remove_quietly(container)
 
 
 def _remove_quietly(container: Any) -> None:

@@ -1,0 +1,40 @@
+"""`cog serve`: run the model's HTTP server on a local port until Ctrl-C or POST /shutdown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from cog_py.cli import console
+from cog_py.cli.options import DEFAULT_CONFIG_FILE, ConfigFileOption
+from cog_py.cli.predict import EnvOpt, GpusOpt, NetworkOpt
+
+HELP = """Run the model's HTTP server.
+
+Builds a development image of the project (code mounted at /src) and serves Cog's HTTP API on http://localhost:PORT until Ctrl-C or POST /shutdown.
+"""
+
+
+def serve(
+    port: Annotated[int, typer.Option("-p", "--port", help="Port on the host to serve on.")] = 8393,
+    host: Annotated[str, typer.Option("--host", help="Host interface to bind (0.0.0.0 for all).")] = "127.0.0.1",
+    upload_url: Annotated[Optional[str], typer.Option("--upload-url", metavar="URL",
+                          help="Upload file outputs to this URL (PUT) instead of returning data URLs.")] = None,
+    env: EnvOpt = [],  # noqa: B006
+    gpus: GpusOpt = None,
+    network: NetworkOpt = None,
+    file: ConfigFileOption = DEFAULT_CONFIG_FILE,
+) -> None:
+    from cog_py.docker.run import extra_labels
+    from cog_py.predict.serve import ServeOptions
+    from cog_py.predict.serve import serve as run_server
+
+    opts = ServeOptions(port=port, host=host, upload_url=upload_url, gpus=gpus, network=network, env=tuple(env),
+                        config_file=file, debug=console.debug_enabled(), cwd=Path.cwd(), extra_labels=extra_labels())
+    run_server(opts, console)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve", help=HELP, short_help="Run the model's HTTP server.")(serve)

@@ -1,0 +1,41 @@
+"""`cog train [IMAGE]`: run the model's `train:` like a prediction; outputs land in `weights`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from cog_py.cli import console
+from cog_py.cli.options import DEFAULT_CONFIG_FILE, ConfigFileOption
+from cog_py.cli.predict import EnvOpt, GpusOpt, ImageArg, InputOpt, NetworkOpt, OutputOpt, TimeoutOpt
+
+HELP = """Run a training.
+
+Like `cog predict`, but runs the `train:` reference of cog.yaml through /trainings. The output is written to `weights` (or -o PATH). Without IMAGE the project is mounted at /src, so files the trainer writes in its working directory appear in the project.
+"""
+
+
+def train(
+    image: ImageArg = None,
+    inputs: InputOpt = [],  # noqa: B006
+    output: OutputOpt = None,
+    env: EnvOpt = [],  # noqa: B006
+    gpus: GpusOpt = None,
+    network: NetworkOpt = None,
+    setup_timeout: TimeoutOpt = 300.0,
+    file: ConfigFileOption = DEFAULT_CONFIG_FILE,
+) -> None:
+    from cog_py.docker.run import extra_labels
+    from cog_py.predict.flow import PredictOptions, run_prediction
+
+    opts = PredictOptions(
+        image=image, inputs=tuple(inputs), output=output, env=tuple(env), gpus=gpus, setup_timeout=setup_timeout,
+        network=network, mode="train", config_file=file, debug=console.debug_enabled(), cwd=Path.cwd(),
+        extra_labels=extra_labels(),
+    )
+    run_prediction(opts, console)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("train", help=HELP, short_help="Run a training.")(train)

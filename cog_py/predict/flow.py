@@ -1,0 +1,144 @@
+"""`cog predict` / `cog run` / `cog train`: check inputs, build, start, predict, render.
+
+Inputs are checked against the schema before any build or container; the container is
+removed in every case (see `cog_py.docker.run.model_container`).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from cog_py.docker.run import ContainerSpec, model_container, use_host_network
+from cog_py.predict.client import ModelClient, SSEEvent, free_port
+from cog_py.predict.inputs import build_payload
+from cog_py.predict.local import (
+    check_image_name,
+    container_env,
+    docker_client,
+    gpu_choice,
+    inspect_image,
+    schema_from_source,
+    server_command,
+)
+from cog_py.predict.output import OutputOptions, render_response, resolve_output_path
+from cog_py.predict.schema import ModelSchema
+
+
+class UI(Protocol):
+    """Where human messages go (the CLI passes its console module)."""
+
+    def info(self, message: str) -> None: ...
+    def warn(self, message: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class PredictOptions:
+    """Everything `cog predict`/`cog train` was told."""
+
+    image: str | None = None
+    inputs: tuple[str, ...] = ()
+    json_source: str | None = None
+    output: str | None = None
+    env: tuple[str, ...] = ()
+    gpus: str | None = None
+    setup_timeout: float = 300.0
+    network: str | None = None
+    mode: str = "predict"                 # or "train"
+    config_file: str = "cog.yaml"
+    debug: bool = False
+    cwd: Path = field(default_factory=Path.cwd)
+    extra_labels: tuple[tuple[str, str], ...] = ()
+
+
+def run_prediction(opts: PredictOptions, ui: UI, *, stdin: IO[str] | None = None, stdout: IO[str] | None = None,
+                   stderr: IO[str] | None = None) -> None:
+    """Run one prediction (or training) end to end; raises CogError subclasses on failure."""
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    train = opts.mode == "train"
+    out_opts = OutputOptions(output_path=opts.output, json_mode=opts.json_source is not None and not train,
+                             default_name="weights" if train else "output", always_write=train)
+    project_dir: Path | None = None
+    config = None
+    client = None
+    if opts.image:
+        check_image_name(opts.image)
+        client = docker_client()
+        model = inspect_image(client, opts.image, opts.mode, say=ui.info)
+        schema, image, model_gpu = model.schema, model.image, model.gpu
+    else:
+        from cog_py.cli.options import read_config
+
+        config = read_config(opts.config_file, cwd=opts.cwd)
+        project_dir = config.project_dir
+        ref = config.train if train else config.predict
+        schema = schema_from_source(project_dir, ref, opts.mode)
+        image, model_gpu = "", config.build.gpu
+    payload = _payload(schema, opts, stdin) if schema is not None else None
+    if opts.output or train:
+        resolve_output_path(out_opts, cwd=opts.cwd)  # fail now rather than after the prediction
+    env = container_env(opts.env, debug=opts.debug)
+
+    if not opts.image:
+        from cog_py.predict.local import build_dev_image
+
+        ui.info("Building Docker image from environment in cog.yaml...")
+        image = build_dev_image(config, say=ui.info)
+        client = docker_client()
+    assert client is not None
+    gpus, gpu_auto = gpu_choice(opts.gpus, model_gpu)
+    host_net = use_host_network(opts.network)
+    port = free_port() if host_net else None
+    spec = ContainerSpec(
+        image=image,
+        command=server_command(mode=opts.mode, host="127.0.0.1" if host_net else None),
+        env=env, project_dir=project_dir, network_host=host_net, port=port, gpus=gpus,
+        labels=opts.extra_labels, role=opts.mode,
+    )
+    ui.info("Starting Docker image and running setup()...")
+    with model_container(client, spec, gpu_auto=gpu_auto, say=ui.warn, logs=stderr) as (container, host_port):
+        http = ModelClient("127.0.0.1", host_port)
+        http.wait_ready(timeout=opts.setup_timeout, alive=lambda: _alive(container))
+        if schema is None:
+            schema = ModelSchema(http.openapi(), opts.mode)
+            payload = _payload(schema, opts, stdin)
+        assert payload is not None
+        ui.info("Running training..." if train else "Running prediction...")
+        streamed = False
+        output_schema = schema.output_schema()
+        if schema.is_streaming() and not out_opts.json_mode and not opts.output and not train \
+                and _streams_text(output_schema):
+            response = http.predict_stream(schema.endpoint, payload, _printer(stdout))
+            streamed = True
+        else:
+            response = http.predict(schema.endpoint, payload)
+    render_response(response, output_schema, out_opts, cwd=opts.cwd, stdout=stdout, log=ui.info, warn=ui.warn,
+                    printed_stream=streamed)
+
+
+def _payload(schema: ModelSchema, opts: PredictOptions, stdin: IO[str] | None) -> dict[str, Any]:
+    return build_payload(schema, flags=opts.inputs, json_source=opts.json_source, stdin=stdin, cwd=opts.cwd)
+
+
+def _alive(container: Any) -> bool:
+    from cog_py.docker.run import is_running
+
+    return is_running(container)
+
+
+def _streams_text(output_schema: dict[str, Any]) -> bool:
+    items = output_schema.get("items") or {}
+    return output_schema.get("type") == "array" and items.get("type") == "string" and items.get("format") != "uri"
+
+
+def _printer(stdout: IO[str]) -> Any:
+    def on_event(event: SSEEvent) -> None:
+        if event.event == "output" and isinstance(event.data, dict):
+            chunk = event.data.get("chunk")
+            stdout.write(chunk if isinstance(chunk, str) else str(chunk))
+            stdout.flush()
+
+    return on_event
