@@ -14,6 +14,12 @@ from cog_py.errors import PredictorError
 class StaticSchemaUnresolved(PredictorError):
     """The source cannot be resolved without importing it; fall back to runtime inspection."""
 
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message, hint or FALLBACK_HINT)
+
+
+FALLBACK_HINT = "the schema will be read by importing the predictor inside the built image"
+
 
 UNRESOLVED_TYPE_HINT = (
     "If this is a JSON-shaped third-party type, mark it opaque with Annotated[X, cog.Opaque]. "
@@ -30,5 +36,4 @@ def unresolved_type(name: str, module: str, where: str) -> StaticSchemaUnresolve
     return StaticSchemaUnresolved(
         f"{where}cannot resolve type '{name}' (imported from '{module}') - external types cannot be "
         f"statically analyzed. {UNRESOLVED_TYPE_HINT}",
-        hint="the schema will be read by importing the predictor inside the built image",
     )

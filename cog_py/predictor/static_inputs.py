@@ -93,7 +93,7 @@ class InputReader:
         prefix = module.line_prefix(param)
         fail = target.failer(param)
         if param.annotation is None:
-            raise fail(f"parameter '{param.arg}' on {target.method} has no type annotation")
+            raise target.failer()(f"parameter '{param.arg}' on {target.method} has no type annotation")
         ftype = self.types.input_type(module, param.annotation, fail, prefix)
         spec = InputSpec() if default is None else self._spec(module, default, target.class_scope, param.arg, prefix)
         value = spec.default
@@ -134,23 +134,28 @@ class InputReader:
         name: str,
         prefix: str,
         depth: int = 0,
+        shown: ast.expr | None = None,
     ) -> InputSpec:
+        shown = shown or expr  # what the user wrote at the parameter, for messages
         if depth > 10:
-            raise self._unresolved(expr, name, prefix)
+            raise self._unresolved(shown, name, prefix)
         if isinstance(expr, ast.Call):
             func = self.resolver.resolve(module, expr.func, scope)
             if isinstance(func, Symbol) and (func.module, func.name) == ("cog", "Input"):
                 return self._input_call(module, expr, scope, name, prefix)
             if isinstance(func, LocalFunction):
                 returned, call_scope = self._inline(module, func, expr, scope, name, prefix)
-                return self._spec(func.module, returned, call_scope, name, prefix, depth + 1)
-            raise self._unresolved(expr, name, prefix)
+                return self._spec(func.module, returned, call_scope, name, prefix, depth + 1, shown)
+            raise self._unresolved(shown, name, prefix)
         if isinstance(expr, (ast.Name, ast.Attribute)):
             found = self.resolver.resolve(module, expr, scope)
             if isinstance(found, Constant) and isinstance(found.expr, ast.Call):
                 inner = scope if found.module is module else None
-                return self._spec(found.module, found.expr, inner, name, prefix, depth + 1)
-        return InputSpec(default=self._literal(module, expr, scope, name, prefix))
+                return self._spec(found.module, found.expr, inner, name, prefix, depth + 1, shown)
+        try:
+            return InputSpec(default=literal_value(self.resolver, module, expr, scope))
+        except NotLiteral as exc:
+            raise self._unresolved(shown, name, prefix) from exc
 
     def _input_call(
         self, module: SourceModule, call: ast.Call, scope: dict[str, ast.expr] | None, name: str, prefix: str
@@ -165,7 +170,8 @@ class InputReader:
             if kw.arg == "default_factory":
                 raise PredictorError(
                     f"{prefix}default_factory is not supported in Input() — use a literal default value "
-                    f"instead (parameter '{name}')"
+                    f"instead (parameter '{name}')",
+                    hint="pass a literal default, e.g. Input(default=[])",
                 )
             if kw.arg is None or kw.arg not in _INPUT_KEYWORDS:
                 raise PredictorError(
