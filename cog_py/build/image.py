@@ -1,0 +1,217 @@
+"""`cog build` end to end: config -> plan -> context -> engine build -> labels -> tagged image.
+
+The build runs to a temporary tag; only when every step (pip freeze, schema, labels) has
+worked is the final name tagged, so a failed build never leaves a half-made image under it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from cog_py._version import __version__
+from cog_py.build import plan as p
+from cog_py.build.cacert import load_ca_cert
+from cog_py.build.context import ProjectFiles, find_weights, scan_project, warn_if_large, write_context
+from cog_py.build.dockerfile import render_dockerfile
+from cog_py.build.image_labels import image_labels
+from cog_py.build.planner import make_plan
+from cog_py.build.schema import StaticSchema, compact, load_schema_file, probe_command, static_schema
+from cog_py.build.secrets import cli_form, parse_secret
+from cog_py.build.wheel import runtime_wheel, runtime_wheel_name, server_wheels
+from cog_py.config.models import Config
+from cog_py.errors import BuildError
+
+Say = Callable[[str], None]
+SCHEMA_IN_IMAGE = "/src/.cog/openapi_schema.json"
+
+
+@dataclass(frozen=True)
+class BuildSettings:
+    """`cog build` flags (and what `cog run`/`serve` ask for: mode="dev")."""
+
+    tag: str | None = None
+    mode: p.Mode = "release"
+    no_cache: bool = False
+    progress: str = "auto"
+    secrets: tuple[str, ...] = ()
+    separate_weights: bool = False
+    openapi_schema: Path | None = None
+    use_cuda_base_image: str = "auto"
+
+
+@dataclass(frozen=True)
+class BuiltImage:
+    name: str
+    size: int
+    seconds: float
+    schema: dict[str, Any] | None
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything decided before the engine is involved."""
+
+    plan: p.BuildPlan
+    dockerfile: str
+    project: ProjectFiles
+    schema: StaticSchema
+    secrets: tuple[p.SecretSpec, ...]
+
+
+def image_name(config: Config, tag: str | None = None) -> str:
+    """`-t` > `image:` > `cog-<dirname>` (lowercase, [a-z0-9-], 30 characters at most)."""
+    if tag:
+        return tag
+    if config.image:
+        return config.image
+    base = config.project_dir.resolve().name.lower().replace(" ", "-")
+    base = re.sub(r"[^a-z0-9-]", "", base)
+    return ("cog-" + base)[:30]
+
+
+def prepare(config: Config, settings: BuildSettings, say: Say, *, for_debug: bool = False) -> Prepared:
+    """Schema, CA cert, weights, plan and Dockerfile: no engine needed."""
+    if settings.openapi_schema is not None:
+        schema = StaticSchema(doc=load_schema_file(settings.openapi_schema))
+    else:
+        schema = static_schema(config)
+    ca = load_ca_cert()
+    if ca is not None and not for_debug:
+        say("Injecting CA certificate from COG_CA_CERT")
+    project = scan_project(config.project_dir)
+    weights = find_weights(project) if settings.separate_weights else ()
+    secrets = tuple(parse_secret(s, config.project_dir) for s in settings.secrets)
+    options = p.BuildOptions(
+        mode=settings.mode, use_cuda_base_image=settings.use_cuda_base_image,
+        separate_weights=settings.separate_weights, weights=weights, secrets=secrets, ca_cert=ca,
+        runtime_wheel=runtime_wheel_name(), concurrency_max=schema.concurrency_max,
+    )
+    plan = make_plan(config, options)
+    for warning in plan.warnings:
+        say(f"Warning: {warning}")
+    given = {s.id for s in secrets}
+    for step in plan.runs:
+        for mount in step.mounts:
+            if mount.id not in given and not for_debug:
+                say(f"Warning: build.run mounts secret '{mount.id}' but no --secret id={mount.id},... was given")
+    return Prepared(plan=plan, dockerfile=render_dockerfile(plan), project=project, schema=schema, secrets=secrets)
+
+
+def _context(prep: Prepared, say: Say) -> IO[bytes]:
+    plan = prep.plan
+    warn_if_large(prep.project, say)
+    generated: dict[str, bytes] = {}
+    if plan.requirements_text:
+        generated[f"{p.CTX_COG}/requirements.txt"] = plan.requirements_text.encode()
+    ca = load_ca_cert()
+    if plan.ca_cert and ca:
+        generated[f"{p.CTX_COG}/ca-cert.crt"] = ca.encode()
+    files = {f"{p.CTX_RUNTIME}/{plan.runtime_wheel}": runtime_wheel(say)}
+    for wheel in sorted(server_wheels(plan.python_version, say).glob("*.whl")):
+        files[f"{p.CTX_RUNTIME}/wheels/{wheel.name}"] = wheel
+    return write_context(plan, prep.dockerfile, prep.project, generated=generated, files=files)
+
+
+def build_image(config: Config, settings: BuildSettings, say: Say, *, client: Any = None) -> BuiltImage:
+    """Build (and in release mode label) the image for `config`; return its name and size."""
+    from cog_py.docker import build as dbuild
+    from cog_py.docker import images
+    from cog_py.docker.client import connect
+
+    started = time.monotonic()
+    name = image_name(config, settings.tag)
+    say(f"Building Docker image from environment in cog.yaml as {name}...")
+    prep = prepare(config, settings, say)
+    client = client or connect()
+    release = settings.mode == "release"
+    build_tag = f"cog-py-tmp:{uuid.uuid4().hex[:16]}" if release else name
+    context = _context(prep, say)
+    try:
+        request = dbuild.BuildRequest(
+            tag=build_tag, context=context, base_image=prep.plan.base_image, no_cache=settings.no_cache,
+            progress=settings.progress, secrets=tuple(cli_form(s) for s in prep.secrets),
+        )
+        if prep.plan.needs_buildkit:
+            dbuild.build_with_buildkit(request, say)
+        else:
+            dbuild.build_with_sdk(client, request, say)
+    finally:
+        context.close()
+    try:
+        doc = prep.schema.doc
+        if doc is None:
+            say(f"Reading the schema inside the image ({prep.schema.reason})...")
+            volumes = None if release else {str(config.project_dir): {"bind": "/src", "mode": "ro"}}
+            out = images.run_capture(client, build_tag, probe_command(config), what="schema generation",
+                                     volumes=volumes)
+            doc = _parse_schema(out)
+        schema_json = compact(doc)
+        _write_project_schema(config.project_dir, schema_json)
+        labels: dict[str, str] = {}
+        if release:
+            say("Adding labels to image...")
+            freeze = images.run_capture(client, build_tag, ["python", "-m", "pip", "freeze"], what="pip freeze")
+            labels = image_labels(config, prep.plan, schema_json=schema_json, pip_freeze=freeze)
+            _label_stage(client, build_tag, name, labels, schema_json, say)
+    finally:
+        if release:
+            images.remove_tag(client, build_tag)
+    size = int(images.image_attrs(client, name).get("Size", 0))
+    return BuiltImage(name=name, size=size, seconds=time.monotonic() - started, schema=doc, labels=labels)
+
+
+def _parse_schema(out: str) -> dict[str, Any]:
+    try:
+        doc = json.loads(out)
+    except json.JSONDecodeError as exc:
+        raise BuildError(f"Model schema is invalid: the image printed no JSON ({exc})") from exc
+    if not isinstance(doc, dict):
+        raise BuildError("Model schema is invalid: not a JSON object")
+    return doc
+
+
+def _write_project_schema(project_dir: Path, schema_json: str) -> None:
+    """Keep `.cog/openapi_schema.json` in the project (visible at /src when it is mounted)."""
+    target = project_dir / ".cog" / "openapi_schema.json"
+    try:
+        target.parent.mkdir(exist_ok=True)
+        tmp = target.with_suffix(".tmp")
+        tmp.write_text(schema_json)
+        tmp.replace(target)
+    except OSError:
+        pass
+
+
+def _label_stage(client: Any, source: str, name: str, labels: dict[str, str], schema_json: str, say: Say) -> None:
+    """FROM the built image: add the schema file and the labels, tagged with the final name."""
+    import io
+    import tarfile
+
+    from cog_py.docker import build as dbuild
+
+    dockerfile = f"FROM {source}\nCOPY openapi_schema.json {SCHEMA_IN_IMAGE}\n"
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for fname, data in (("Dockerfile", dockerfile.encode()), ("openapi_schema.json", schema_json.encode())):
+            info = tarfile.TarInfo(fname)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    buf.seek(0)
+    request = dbuild.BuildRequest(tag=name, context=buf, base_image=source, labels=labels, progress="quiet")
+    dbuild.build_with_sdk(client, request, say)
+
+
+def schema_digest(schema_json: str) -> str:
+    return hashlib.sha256(schema_json.encode()).hexdigest()
+
+
+__all__ = ["BuildSettings", "BuiltImage", "build_image", "image_name", "prepare", "__version__"]

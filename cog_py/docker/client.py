@@ -1,0 +1,50 @@
+"""Connecting to the Docker engine, and turning docker SDK errors into ours (one place)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import docker
+import docker.errors
+
+from cog_py.errors import BuildError, DockerError
+
+ENGINE_HINT = (
+    "Start a Docker engine (on a Debian machine like ours: scripts/engine up) "
+    "or point DOCKER_HOST at a running one."
+)
+
+
+def connect() -> Any:
+    """A docker SDK client for the engine from the environment (DOCKER_HOST or the default socket)."""
+    try:
+        client = docker.from_env(timeout=600)
+        client.ping()
+    except docker.errors.DockerException as exc:
+        raise DockerError(f"cannot reach the Docker engine: {_reason(exc)}", hint=ENGINE_HINT) from exc
+    return client
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc)
+    for marker in ("Connection refused", "No such file or directory", "Permission denied"):
+        if marker in text:
+            return marker.lower()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def map_error(exc: BaseException, doing: str) -> Exception:
+    """Our error for a docker SDK exception raised while `doing` something."""
+    if isinstance(exc, docker.errors.ImageNotFound):
+        return DockerError(f"{doing}: image not found ({_explanation(exc)})")
+    if isinstance(exc, docker.errors.BuildError):
+        return BuildError(f"{doing}: {exc.msg}")
+    if isinstance(exc, docker.errors.APIError):
+        return DockerError(f"{doing}: the engine refused: {_explanation(exc)}")
+    if isinstance(exc, docker.errors.DockerException):
+        return DockerError(f"{doing}: {_reason(exc)}", hint=ENGINE_HINT)
+    return DockerError(f"{doing}: {exc}")
+
+
+def _explanation(exc: Any) -> str:
+    return str(getattr(exc, "explanation", None) or exc)
