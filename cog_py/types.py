@@ -71,8 +71,14 @@ def decode_data_url(url: str) -> tuple[str, bytes]:
 
 def open_url(url: str, timeout: float = 60.0) -> Any:
     """Open an http(s) URL with our user agent; the caller closes the response."""
+    import urllib.error
+
     request = urllib.request.Request(url, headers={"User-Agent": _user_agent()})
-    return urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 (http/https checked by callers)
+    try:
+        return urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 (http/https checked by callers)
+    except urllib.error.HTTPError as exc:
+        exc.close()  # it holds the response socket
+        raise
 
 
 class Path(pathlib.PosixPath):
@@ -108,13 +114,17 @@ class URLPath:
         import tempfile
 
         fd, name = tempfile.mkstemp(suffix=self.filename, dir=directory)
-        with os.fdopen(fd, "wb") as out:
-            if self.source.startswith("data:"):
-                out.write(decode_data_url(self.source)[1])
-            else:
-                with open_url(self.source) as response:
-                    while chunk := response.read(1 << 20):
-                        out.write(chunk)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                if self.source.startswith("data:"):
+                    out.write(decode_data_url(self.source)[1])
+                else:
+                    with open_url(self.source) as response:
+                        while chunk := response.read(1 << 20):
+                            out.write(chunk)
+        except BaseException:
+            os.unlink(name)
+            raise
         return Path(name)
 
 
