@@ -71,8 +71,12 @@ class RawBuild(_Raw):
     pre_install: list[str] | None = Field(
         None, description="Deprecated: commands run after `run`; use run instead."
     )
-    cuda: str | None = Field(None, description='CUDA version "major.minor" (default: chosen from torch/tensorflow).')
-    cudnn: str | None = Field(None, description="cuDNN major version (default: the latest for the CUDA version).")
+    cuda: str | None = Field(
+        None, description='CUDA version "major.minor" (default: chosen from torch/tensorflow).'
+    )
+    cudnn: str | None = Field(
+        None, description="cuDNN major version (default: the latest for the CUDA version)."
+    )
 
 
 class RawConcurrency(_Raw):
@@ -97,11 +101,19 @@ class RawConfig(_Raw):
     )
 
 
-# Keys Cog knows that cog_py does not implement yet: (path, message, fatal?).
+# Keys Cog knows that cog_py does not implement yet: path -> (message, is it an error?).
+# The loader removes them before validation, so they are never reported as unknown.
 NOT_SUPPORTED: dict[tuple[str, ...], tuple[str, bool]] = {
-    ("weights",): ("not supported yet: cog_py has no managed weights; copy weights into the image or download them in setup()", True),
+    ("weights",): (
+        "not supported yet: cog_py has no managed weights; "
+        "copy weights into the image or download them in setup()",
+        True,
+    ),
     ("model",): ('not supported yet: use "image" to name the image', True),
-    ("build", "sdk_version"): ("not supported yet: images always get the runtime of this cog_py version", True),
+    ("build", "sdk_version"): (
+        "not supported yet: images always get the runtime of this cog_py version",
+        True,
+    ),
     ("concurrency", "default_target"): ("not supported yet: ignored", False),
 }
 

@@ -178,3 +178,15 @@ def test_installed_cog_reports_errors_on_stderr_with_exit_status_1(tmp_path: Pat
     assert lines[1].startswith("Error: cannot write /sys/cog.yaml: ")
     assert lines[2] == "Hint: Run cog init in a directory you can write to."
     assert "Traceback" not in result.stderr
+
+
+def test_importing_the_cli_stays_light() -> None:
+    """`cog --help` must not pay for docker, jinja2, yaml or the server stack."""
+    import sys
+
+    code = (
+        "import sys, cog_py.cli.main; "
+        "print(' '.join(m for m in ('docker', 'jinja2', 'yaml', 'fastapi', 'uvicorn', 'httpx') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.strip() == ""
