@@ -1,0 +1,26 @@
+"""`python -m cog.server.http`, the command Cog images run, kept so tooling written for Cog works.
+
+Standard library only: it runs under the user's interpreter. When the image keeps the server's
+own dependencies in a separate environment (`COG_SERVER_PYTHON`), it execs that interpreter;
+otherwise it runs the server in this process.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main() -> None:
+    server_python = os.environ.get("COG_SERVER_PYTHON")
+    if server_python and os.path.realpath(server_python) != os.path.realpath(sys.executable):
+        # The worker must run with the user's interpreter, which is this one.
+        os.environ.setdefault("COG_WORKER_PYTHON", sys.executable)
+        os.execv(server_python, [server_python, "-m", "cog_py.server", *sys.argv[1:]])
+    from cog_py.server.__main__ import main as server_main
+
+    sys.exit(server_main(sys.argv[1:]))
+
+
+if __name__ == "__main__":
+    main()

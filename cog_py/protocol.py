@@ -1,0 +1,98 @@
+"""Messages between the server parent and its worker subprocess. Standard library only.
+
+Both sides import this module; it knows nothing about HTTP or about the user's predictor.
+
+Wire format, one frame per message over a stream socket (a socketpair)::
+
+    >II header_len blob_len | header: compact JSON object | blob: raw bytes (may be empty)
+
+The header always has `t` (the message type, one of the constants below). The blob carries bulk
+bytes that need no re-encoding on the way through: the raw HTTP request body towards the worker,
+ready-made response/snapshot JSON towards the parent. The parent may encode headers with a faster
+JSON library; any compact JSON object is valid.
+
+Parent -> worker
+    PREDICT  {id, created_at: float epoch, kind: "predictions"|"trainings", wh: [events]|null,
+              sse: bool, ack: bool}                                   blob = request body
+    CANCEL   {id}
+    SNAPSHOT {id}                           -> SNAPSHOT {id, found}   blob = snapshot JSON (+ input)
+    HEALTH   {seq}                          -> HEALTH {seq, error: str|null}
+    SHUTDOWN {}
+
+Worker -> parent
+    SETUP_LOG {data}          text written during start-up (streamed so /health-check shows it)
+    GPU       {report}        the boot-time GPU report
+    READY     {info, schema}  setup succeeded; `schema` only when the parent asked for it
+    SETUP_FAILED {error}      import or setup() failed; the worker exits after sending it
+    ACCEPTED  {id}            inputs are valid; the prediction is running (sent when `ack`)
+    WEBHOOK   {id, event}     blob = snapshot JSON for a webhook event in the prediction's filter
+    SSE       {id, event, data: JSON text}
+    DONE      {id, status, code: HTTP status}   blob = the response body (the terminal snapshot)
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from typing import Any, Callable
+
+PREDICT = "predict"
+CANCEL = "cancel"
+SNAPSHOT = "snapshot"
+HEALTH = "health"
+SHUTDOWN = "shutdown"
+
+SETUP_LOG = "setup_log"
+GPU = "gpu"
+READY = "ready"
+SETUP_FAILED = "setup_failed"
+ACCEPTED = "accepted"
+WEBHOOK = "webhook"
+SSE = "sse"
+DONE = "done"
+
+# Environment variables the parent sets for the worker.
+ENV_FD = "COG_WORKER_FD"             # inherited socket fd number
+ENV_CONFIG = "COG_WORKER_CONFIG"     # JSON: WorkerConfig fields
+
+PREFIX = struct.Struct(">II")
+PREFIX_SIZE = PREFIX.size
+
+_dumps: Callable[[Any], bytes] = lambda obj: json.dumps(obj, separators=(",", ":")).encode()
+
+
+def encode_frame(header: dict[str, Any], blob: bytes = b"", dumps: Callable[[Any], bytes] = _dumps) -> bytes:
+    """Return one frame: the length prefix, the JSON header and the blob."""
+    head = dumps(header)
+    return PREFIX.pack(len(head), len(blob)) + head + blob
+
+
+class FrameDecoder:
+    """Incremental decoder: feed bytes, get back complete (header, blob) pairs."""
+
+    __slots__ = ("_buf", "_loads")
+
+    def __init__(self, loads: Callable[[bytes], Any] = json.loads) -> None:
+        self._buf = bytearray()
+        self._loads = loads
+
+    def feed(self, data: bytes) -> list[tuple[dict[str, Any], bytes]]:
+        """Add `data`; return every frame now complete, in order."""
+        buf = self._buf
+        buf += data
+        frames: list[tuple[dict[str, Any], bytes]] = []
+        pos = 0
+        end = len(buf)
+        while end - pos >= PREFIX_SIZE:
+            hlen, blen = PREFIX.unpack_from(buf, pos)
+            stop = pos + PREFIX_SIZE + hlen + blen
+            if stop > end:
+                break
+            hstart = pos + PREFIX_SIZE
+            header = self._loads(bytes(buf[hstart:hstart + hlen]))
+            blob = bytes(buf[hstart + hlen:stop])
+            frames.append((header, blob))
+            pos = stop
+        if pos:
+            del buf[:pos]
+        return frames

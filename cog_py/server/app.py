@@ -1,0 +1,73 @@
+"""Wiring: settings + runner + routes -> one ASGI app, with start and stop in the lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+from typing import Any, AsyncIterator, Callable
+
+from fastapi import FastAPI
+
+from cog_py.server.asgi import FastPath
+from cog_py.server.routes import add_routes
+from cog_py.server.runner import Runner
+from cog_py.server.settings import Settings
+from cog_py.server.supervisor import Spawned
+
+log = logging.getLogger("cog_py.server")
+
+
+def read_schema(path: Path) -> bytes | None:
+    """The build-time OpenAPI document, if the image has one."""
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+class Lifecycle:
+    """Graceful shutdown: stop admitting, let in-flight predictions finish, then exit."""
+
+    def __init__(self, runner: Runner, settings: Settings) -> None:
+        self.runner = runner
+        self.settings = settings
+        self.exit: Callable[[], None] = lambda: None   # set by the process that serves the app
+        self._task: asyncio.Task[None] | None = None
+
+    def request_shutdown(self) -> None:
+        if self._task is None:
+            self.runner.draining = True
+            self._task = asyncio.get_running_loop().create_task(self._drain())
+
+    async def _drain(self) -> None:
+        runner = self.runner
+        if runner.inflight:
+            log.info("shutting down: waiting for %d prediction(s)", len(runner.inflight))
+            try:
+                await asyncio.wait_for(runner.idle.wait(), self.settings.shutdown_grace)
+            except asyncio.TimeoutError:
+                log.warning("shutdown grace period over with %d prediction(s) in flight", len(runner.inflight))
+        self.exit()
+
+
+def create_app(settings: Settings, spawned: Spawned | None = None) -> tuple[Any, Lifecycle]:
+    """Build the ASGI app; `spawned` is a worker already started by the caller, if any."""
+    runner = Runner(settings, read_schema(settings.schema_path), spawned)
+    lifecycle = Lifecycle(runner, settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await runner.start()
+        try:
+            yield
+        finally:
+            runner.draining = True
+            await runner.stop()
+
+    api = FastAPI(lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
+    add_routes(api, runner, lifecycle.request_shutdown)
+    app = FastPath(runner, api)
+    app.runner = runner  # type: ignore[attr-defined]
+    return app, lifecycle

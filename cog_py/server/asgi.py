@@ -1,0 +1,217 @@
+"""The hot path, as plain ASGI: create a prediction (sync, async, SSE, idempotent PUT) and health.
+
+No framework and no request models here: the raw body goes to the worker untouched (it
+validates and renders the response), and the worker's bytes come back as the response.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any, Awaitable, Callable
+
+from cog_py import protocol
+from cog_py.server import jsonc
+from cog_py.server.runner import READY, STARTING, Runner
+from cog_py.server.sse import EventStream, stream_response
+from cog_py.server.webhooks import ALL_EVENTS, WebhookSender
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+_JSON = [(b"content-type", b"application/json")]
+
+NOT_READY = jsonc.dumps({"error": "Setup has not finished yet. Wait until it has finished, or GET /health-check for status.",
+                         "status": "failed"})
+SETUP_FAILED_BODY = jsonc.dumps({"error": "Setup failed: this model cannot run predictions. GET /health-check for the logs.",
+                                 "status": "failed"})
+DEFUNCT_BODY = jsonc.dumps({"error": "The worker crashed repeatedly: this server can no longer run predictions.",
+                            "status": "failed"})
+SHUTTING_DOWN = jsonc.dumps({"error": "The server is shutting down.", "status": "failed"})
+AT_CAPACITY = jsonc.dumps({"error": "At capacity - all prediction slots busy", "status": "failed"})
+NO_STREAMING = jsonc.dumps({"error": "This model does not support streaming responses. "
+                                     "Add @cog.streaming to predict() to enable SSE."})
+NO_TRAINING_STREAMING = jsonc.dumps({"error": "Training endpoints do not support streaming responses."})
+
+
+async def respond(send: Send, status: int, body: bytes, content_type: bytes = b"application/json") -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def read_body(receive: Receive) -> bytes:
+    message = await receive()
+    body = message.get("body", b"")
+    if not message.get("more_body"):
+        return body
+    parts = [body]
+    while message.get("more_body"):
+        message = await receive()
+        parts.append(message.get("body", b""))
+    return b"".join(parts)
+
+
+class Creator:
+    """POST /predictions, PUT /predictions/{id}, and the /trainings twins."""
+
+    def __init__(self, runner: Runner, kind: str) -> None:
+        self.runner = runner
+        self.kind = kind
+        self.id_word = "prediction" if kind == "predictions" else "training"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path_id = scope.get("path_params", {}).get("prediction_id") or scope.get("path_params", {}).get("training_id")
+        await self.create(scope, receive, send, path_id)
+
+    async def create(self, scope: Scope, receive: Receive, send: Send, path_id: str | None = None) -> None:
+        runner = self.runner
+        raw = await read_body(receive)
+        try:
+            body = jsonc.loads(raw) if raw else {}
+        except jsonc.DecodeError:
+            await respond(send, 400, b"Invalid JSON body", b"text/plain; charset=utf-8")
+            return
+        if body is None:
+            body = {}
+        if not isinstance(body, dict):
+            await respond(send, 422, jsonc.dumps({"detail": [{"loc": ["body"], "msg": "Input should be an object",
+                                                              "type": "value_error"}]}))
+            return
+        prefer_async = sse = False
+        trace: dict[str, str] = {}
+        for name, value in scope["headers"]:
+            if name == b"prefer":
+                prefer_async = value.strip() == b"respond-async"
+            elif name == b"accept":
+                sse = b"text/event-stream" in value
+            elif name in (b"traceparent", b"tracestate"):
+                trace[name.decode()] = value.decode("latin-1")
+        pred_id = body.get("id")
+        if path_id is not None:
+            if pred_id is not None and pred_id != path_id:
+                await respond(send, 422, jsonc.dumps({"detail": [{"loc": ["body", "id"], "type": "value_error",
+                    "msg": f"{self.id_word} ID must match the ID supplied in the URL"}]}))
+                return
+            pred_id = path_id
+            existing = runner.inflight.get(pred_id)
+            if existing is not None:
+                await self._existing(existing, sse, receive, send)
+                return
+        if sse:
+            if self.kind == "trainings":
+                await respond(send, 406, NO_TRAINING_STREAMING)
+                return
+            if runner.state == READY and not runner.info.get("streaming"):
+                await respond(send, 406, NO_STREAMING)
+                return
+        if runner.state != READY or runner.draining:
+            await respond(send, 503, SHUTTING_DOWN if runner.draining else NOT_READY if runner.state == STARTING
+                          else SETUP_FAILED_BODY if runner.state == "SETUP_FAILED" else DEFUNCT_BODY)
+            return
+        if len(runner.inflight) >= runner.slots:
+            await respond(send, 409, AT_CAPACITY)
+            return
+        if pred_id is None:
+            pred_id = runner.new_id()
+        elif not isinstance(pred_id, str):
+            pred_id = str(pred_id)
+        if pred_id in runner.inflight:
+            await self._existing(runner.inflight[pred_id], sse, receive, send)
+            return
+        now = time.time()
+        pending = runner.admit(pred_id, now)
+        header: dict[str, Any] = {"t": protocol.PREDICT, "id": pred_id, "created_at": now, "kind": self.kind,
+                                  "wh": None, "sse": sse, "ack": prefer_async and not sse}
+        webhook = body.get("webhook")
+        if isinstance(webhook, str) and webhook.startswith(("http://", "https://")):
+            events = body.get("webhook_events_filter") or ALL_EVENTS
+            events = frozenset(e for e in events if e in ALL_EVENTS)
+            s = runner.settings
+            pending.webhook = WebhookSender(webhook, events, throttle=s.throttle_interval, retries=s.webhook_retries,
+                                            backoff=s.webhook_backoff, timeout=s.webhook_timeout,
+                                            token=s.webhook_auth_token, trace_headers=trace)
+            header["wh"] = sorted(events - {"completed"})
+        if sse:
+            pending.stream = EventStream(runner.settings.stream_history)
+            pending.via_sse = True
+        if header["ack"]:
+            pending.accepted = asyncio.get_running_loop().create_future()
+        runner.dispatch(pending, header, raw)
+        if sse:
+            await stream_response(pending.stream, send, receive, replay=True,  # type: ignore[arg-type]
+                                  on_last_gone=lambda: runner.cancel(pred_id))
+        elif header["ack"]:
+            await pending.accepted  # type: ignore[misc]
+            if pending.done.done():
+                status, code, blob = pending.done.result()
+                if code == 422:
+                    await respond(send, 422, blob)
+                    return
+            await respond(send, 202, jsonc.dumps({"id": pred_id, "status": "starting",
+                                                   "created_at": _iso(now)}))
+        else:
+            await self._wait_sync(pending, receive, send)
+
+    async def _wait_sync(self, pending: Any, receive: Receive, send: Send) -> None:
+        done = pending.done
+        gone = asyncio.ensure_future(receive())
+        while True:
+            await asyncio.wait((done, gone), return_when=asyncio.FIRST_COMPLETED)
+            if done.done():
+                break
+            if gone.result().get("type") == "http.disconnect":
+                # The client went away: a sync prediction nobody waits for is canceled.
+                self.runner.cancel(pending.id)
+                return
+            gone = asyncio.ensure_future(receive())
+        gone.cancel()
+        _status, code, blob = done.result()
+        await respond(send, code, blob)
+
+    async def _existing(self, pending: Any, sse: bool, receive: Receive, send: Send) -> None:
+        if sse and pending.stream is not None:
+            runner = self.runner
+            await stream_response(pending.stream, send, receive, replay=True,
+                                  on_last_gone=(lambda: runner.cancel(pending.id)) if pending.via_sse else None)
+            return
+        snap = await self.runner.snapshot(pending.id)
+        if snap is None:
+            snap = jsonc.dumps({"id": pending.id, "status": "starting"})
+        await respond(send, 202, snap)
+
+
+def _iso(ts: float) -> str:
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat()
+
+
+class FastPath:
+    """Routes the two hot endpoints itself and hands everything else to FastAPI."""
+
+    def __init__(self, runner: Runner, fallback: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
+        self.runner = runner
+        self.fallback = fallback
+        self.predictions = Creator(runner, "predictions")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path = scope["path"]
+            if path == "/predictions" and scope["method"] == "POST":
+                await self.predictions.create(scope, receive, send)
+                return
+            if path == "/health-check" and scope["method"] == "GET":
+                await self.health(send)
+                return
+        await self.fallback(scope, receive, send)
+
+    async def health(self, send: Send) -> None:
+        runner = self.runner
+        status = runner.status()
+        error = None
+        if runner.state == READY and runner.info.get("has_healthcheck"):
+            error = await runner.user_health()
+            status = "UNHEALTHY" if error else runner.status()
+        await respond(send, 200, runner.health_body(status, error))

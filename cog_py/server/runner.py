@@ -1,0 +1,355 @@
+"""The one owner of the server's state: health, slots, in-flight predictions, the worker.
+
+Everything here runs on the event loop; nothing blocks. Worker messages arrive through
+`on_message`; HTTP handlers call `admit`, `cancel`, `snapshot`, `user_health`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from typing import Any
+
+from cog_py import protocol
+from cog_py.server import jsonc
+from cog_py.server.settings import Settings
+from cog_py.server.sse import EventStream
+from cog_py.server.supervisor import Spawned, WorkerHandle, spawn
+from cog_py.server.webhooks import WebhookSender
+
+log = logging.getLogger("cog_py.server")
+
+STARTING, READY, SETUP_FAILED, DEFUNCT, UNKNOWN = "STARTING", "READY", "SETUP_FAILED", "DEFUNCT", "UNKNOWN"
+
+
+def iso(ts: float) -> str:
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat()
+
+
+class Pending:
+    """A prediction the parent is waiting on."""
+
+    __slots__ = ("id", "created_at", "done", "accepted", "webhook", "stream", "cancel_requested",
+                 "kill_timer", "via_sse")
+
+    def __init__(self, pred_id: str, created_at: float) -> None:
+        self.id = pred_id
+        self.created_at = created_at
+        self.done: asyncio.Future[tuple[str, int, bytes]] = asyncio.get_running_loop().create_future()
+        self.accepted: asyncio.Future[None] | None = None
+        self.webhook: WebhookSender | None = None
+        self.stream: EventStream | None = None
+        self.cancel_requested = False
+        self.kill_timer: asyncio.TimerHandle | None = None
+        self.via_sse = False
+
+
+class Runner:
+    def __init__(self, settings: Settings, schema: bytes | None, spawned: Spawned | None = None) -> None:
+        self.settings = settings
+        self.schema = schema                      # the OpenAPI document, as bytes
+        self._spawned = spawned
+        self.state = STARTING if settings.ref else UNKNOWN
+        self.info: dict[str, Any] = {}
+        self.gpu: dict[str, Any] | None = None
+        self.setup_started = time.time()
+        self.setup_completed: float | None = None
+        self.setup_status = "starting"
+        self.setup_logs: list[str] = []
+        self.slots = settings.max_concurrency or 1
+        self.inflight: dict[str, Pending] = {}
+        self.worker: WorkerHandle | None = None
+        self.draining = False
+        self.crashes: deque[float] = deque()
+        self.restarts = 0
+        self._health_seq = 0
+        self._health_waiters: dict[int, asyncio.Future[str | None]] = {}
+        self._health_inflight: asyncio.Future[str | None] | None = None
+        self._setup_timer: asyncio.TimerHandle | None = None
+        self._health_cache: dict[str, bytes] = {}
+        self._snap_waiters: dict[str, list[asyncio.Future[bytes | None]]] = {}
+        self._last_id = 0
+        self.idle = asyncio.Event()
+        self.idle.set()
+
+    # -- lifecycle --------------------------------------------------------------------------
+    async def start(self) -> None:
+        if not self.settings.ref:
+            return
+        spawned = self._spawned or spawn(self.settings, render_schema=self.schema is None)
+        self._spawned = None
+        await self._adopt(spawned)
+
+    async def _adopt(self, spawned: Spawned) -> None:
+        self.state = STARTING
+        self.setup_started = spawned.started_at
+        self.setup_completed = None
+        self.setup_status = "starting"
+        self.setup_logs = []
+        self._changed()
+        handle = WorkerHandle(spawned, self.on_message, self._on_exit)
+        self.worker = handle
+        log.info("worker started (pid %d)", handle.pid)
+        if self.settings.setup_timeout:
+            loop = asyncio.get_running_loop()
+            self._setup_timer = loop.call_later(self.settings.setup_timeout, self._setup_timed_out, handle)
+        await handle.attach()
+
+    async def stop(self) -> None:
+        if self.worker is not None and not self.worker.dead:
+            await self.worker.stop()
+
+    def _changed(self) -> None:
+        self._health_cache.clear()
+
+    def _setup_timed_out(self, handle: WorkerHandle) -> None:
+        if handle is self.worker and self.state == STARTING:
+            self._setup_failed("worker setup timed out")
+            handle.kill()
+
+    def _setup_failed(self, error: str) -> None:
+        if self._setup_timer is not None:
+            self._setup_timer.cancel()
+        self.state = SETUP_FAILED
+        self.setup_status = "failed"
+        self.setup_completed = time.time()
+        self.setup_logs.append(error if error.endswith("\n") else error + "\n")
+        self._changed()
+        log.error("setup failed: %s", error)
+
+    # -- messages from the worker -----------------------------------------------------------
+    def on_message(self, header: dict[str, Any], blob: bytes) -> None:
+        kind = header["t"]
+        if kind == protocol.DONE:
+            self._on_done(header, blob)
+        elif kind == protocol.ACCEPTED:
+            pending = self.inflight.get(header["id"])
+            if pending is not None and pending.accepted is not None and not pending.accepted.done():
+                pending.accepted.set_result(None)
+        elif kind == protocol.WEBHOOK:
+            pending = self.inflight.get(header["id"])
+            if pending is not None and pending.webhook is not None:
+                pending.webhook.event(header["event"], blob)
+        elif kind == protocol.SSE:
+            pending = self.inflight.get(header["id"])
+            if pending is not None and pending.stream is not None:
+                pending.stream.publish(header["event"], header["data"])
+        elif kind == protocol.SNAPSHOT:
+            for fut in self._snap_waiters.pop(header["id"], []):
+                if not fut.done():
+                    fut.set_result(blob if header.get("found") else None)
+        elif kind == protocol.HEALTH:
+            fut = self._health_waiters.pop(header["seq"], None)
+            if fut is not None and not fut.done():
+                fut.set_result(header.get("error"))
+        elif kind == protocol.SETUP_LOG:
+            self.setup_logs.append(header["data"])
+            self._changed()
+        elif kind == protocol.GPU:
+            self.gpu = header["report"]
+            self._changed()
+        elif kind == protocol.READY:
+            self._on_ready(header)
+        elif kind == protocol.SETUP_FAILED:
+            if self.worker is not None:
+                self.worker.expected_exit = True
+            self._setup_failed(header["error"])
+
+    def _on_ready(self, header: dict[str, Any]) -> None:
+        if self._setup_timer is not None:
+            self._setup_timer.cancel()
+        self.info = header.get("info") or {}
+        if header.get("schema") is not None and self.schema is None:
+            self.schema = jsonc.dumps(header["schema"])
+        if self.settings.max_concurrency is None:
+            self.slots = self.info.get("concurrency_max") or 1
+        if self.worker is not None:
+            self.worker.reached_ready = True
+        self.state = READY
+        self.setup_status = "succeeded"
+        self.setup_completed = time.time()
+        self._changed()
+        log.info("setup succeeded in %.3f s; ready", self.setup_completed - self.setup_started)
+        ready_file = self.settings.ready_file
+        if ready_file is not None:
+            try:
+                ready_file.parent.mkdir(parents=True, exist_ok=True)
+                ready_file.touch()
+            except OSError as exc:
+                log.warning("cannot write %s: %s", ready_file, exc)
+
+    def _on_done(self, header: dict[str, Any], blob: bytes) -> None:
+        pending = self.inflight.pop(header["id"], None)
+        if pending is None:
+            return
+        # The slot is free before anyone is told, so a client that sends its next request as
+        # soon as it has this answer never meets a full house.
+        self._settle(pending, header["status"], header.get("code", 200), blob)
+
+    def _settle(self, pending: Pending, status: str, code: int, blob: bytes) -> None:
+        if not self.inflight:
+            self.idle.set()
+        self._changed()
+        if pending.kill_timer is not None:
+            pending.kill_timer.cancel()
+        if not pending.done.done():
+            pending.done.set_result((status, code, blob))
+        if pending.accepted is not None and not pending.accepted.done():
+            pending.accepted.set_result(None)
+        if pending.webhook is not None:
+            if code == 422:   # refused before it ran: nothing to report
+                pending.webhook.close()
+            else:
+                pending.webhook.completed(blob)
+        if pending.stream is not None:
+            pending.stream.publish("completed", blob, final=True)
+
+    def _on_exit(self, handle: WorkerHandle, code: int | None) -> None:
+        if handle is not self.worker:
+            return
+        now = time.time()
+        for pending in list(self.inflight.values()):
+            self.inflight.pop(pending.id, None)
+            if handle.killed_for_cancel and pending.cancel_requested:
+                status, error = "canceled", None
+            else:
+                status = "failed"
+                error = f"Worker crashed: the worker process exited unexpectedly (exit code {code})"
+            snap: dict[str, Any] = {"id": pending.id, "status": status, "logs": "", "metrics": {},
+                                    "created_at": iso(pending.created_at), "completed_at": iso(now)}
+            if error:
+                snap["error"] = error
+            self._settle(pending, status, 200, jsonc.dumps(snap))
+        self.worker = None
+        if handle.expected_exit and not handle.killed_for_cancel:
+            return
+        if self.draining:
+            return
+        if self.state == STARTING:
+            self._setup_failed(f"worker exited during setup (exit code {code})")
+            return
+        if handle.reached_ready and not handle.killed_for_cancel:
+            self.crashes.append(now)
+            while self.crashes and now - self.crashes[0] > self.settings.crash_window:
+                self.crashes.popleft()
+            log.error("worker died (exit code %s)", code)
+            if len(self.crashes) >= self.settings.crash_limit:
+                self.state = DEFUNCT
+                self._changed()
+                log.error("worker died %d times in %.0f s: DEFUNCT", len(self.crashes), self.settings.crash_window)
+                return
+        self.restarts += 1
+        asyncio.get_running_loop().create_task(self._adopt(spawn(self.settings, render_schema=False)))
+
+    # -- requests ---------------------------------------------------------------------------
+    def new_id(self) -> str:
+        value = time.time_ns()
+        if value <= self._last_id:
+            value = self._last_id + 1
+        self._last_id = value
+        return f"pred_{value:x}"
+
+    @property
+    def free_slots(self) -> int:
+        return self.slots - len(self.inflight) if self.state == READY else 0
+
+    def admit(self, pred_id: str, created_at: float) -> Pending:
+        pending = Pending(pred_id, created_at)
+        self.inflight[pred_id] = pending
+        self.idle.clear()
+        if len(self.inflight) >= self.slots:
+            self._changed()
+        return pending
+
+    def dispatch(self, pending: Pending, header: dict[str, Any], body: bytes) -> None:
+        assert self.worker is not None
+        self.worker.send(header, body)
+
+    def cancel(self, pred_id: str) -> bool:
+        pending = self.inflight.get(pred_id)
+        if pending is None:
+            return False
+        worker = self.worker
+        if worker is None:
+            return True
+        worker.send({"t": protocol.CANCEL, "id": pred_id})
+        if not pending.cancel_requested:
+            pending.cancel_requested = True
+            loop = asyncio.get_running_loop()
+            pending.kill_timer = loop.call_later(self.settings.cancel_grace, self._cancel_overdue, pred_id, worker)
+        return True
+
+    def _cancel_overdue(self, pred_id: str, worker: WorkerHandle) -> None:
+        if pred_id in self.inflight and worker is self.worker and not worker.dead:
+            log.warning("prediction %s ignored cancellation for %.1f s: restarting the worker",
+                        pred_id, self.settings.cancel_grace)
+            worker.killed_for_cancel = True
+            worker.kill()
+
+    async def snapshot(self, pred_id: str) -> bytes | None:
+        if self.worker is None:
+            return None
+        fut: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
+        self._snap_waiters.setdefault(pred_id, []).append(fut)
+        self.worker.send({"t": protocol.SNAPSHOT, "id": pred_id})
+        try:
+            return await asyncio.wait_for(fut, 5.0)
+        except asyncio.TimeoutError:
+            return None
+
+    async def user_health(self) -> str | None:
+        """Run the user's healthcheck (coalesced); the error text, or None when healthy."""
+        if self._health_inflight is not None and not self._health_inflight.done():
+            return await asyncio.shield(self._health_inflight)
+        worker = self.worker
+        if worker is None:
+            return None
+        self._health_seq += 1
+        seq = self._health_seq
+        fut: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+        self._health_waiters[seq] = fut
+        self._health_inflight = fut
+        worker.send({"t": protocol.HEALTH, "seq": seq})
+        try:
+            return await asyncio.wait_for(asyncio.shield(fut), self.settings.health_timeout)
+        except asyncio.TimeoutError:
+            self._health_waiters.pop(seq, None)
+            return "Healthcheck failed: user-defined healthcheck timed out after 5.0 seconds"
+
+    # -- health -----------------------------------------------------------------------------
+    def status(self) -> str:
+        if self.state == READY and len(self.inflight) >= self.slots:
+            return "BUSY"
+        return self.state
+
+    def health_body(self, status: str, user_error: str | None = None) -> bytes:
+        if user_error is None:
+            cached = self._health_cache.get(status)
+            if cached is not None:
+                return cached
+        setup: dict[str, Any] = {"started_at": iso(self.setup_started), "status": self.setup_status}
+        if self.setup_completed is not None:
+            setup["completed_at"] = iso(self.setup_completed)
+        logs = "".join(self.setup_logs)
+        if logs:
+            setup["logs"] = logs
+        from cog_py._version import __version__
+        import platform
+
+        body: dict[str, Any] = {
+            "status": status,
+            "setup": setup,
+            "version": {"cog_py": __version__, "python_sdk": __version__, "python": platform.python_version()},
+        }
+        if self.gpu is not None:
+            body["gpu"] = self.gpu
+        if user_error is not None:
+            body["user_healthcheck_error"] = user_error
+            return jsonc.dumps(body)
+        data = jsonc.dumps(body)
+        self._health_cache[status] = data
+        return data

@@ -1,0 +1,152 @@
+"""Everything the server reads at start: command-line flags, environment, `./cog.yaml`.
+
+Start-up inputs follow coglet: the predictor reference, the training reference and the slot
+count come from `COG_PREDICT_TYPE_STUB`, `COG_TRAIN_TYPE_STUB` and `COG_MAX_CONCURRENCY`
+(baked by the build), falling back to `./cog.yaml` as legacy Cog did. cog.yaml is read with
+PyYAML, a core dependency of cog_py and so always present in the server's own environment.
+Every timing the tests need to shorten has an environment variable (see `Settings`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from cog_py.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "0.0.0.0"
+    port: int = 5000
+    upload_url: str | None = None
+    await_explicit_shutdown: bool = False
+    mode: str = "predict"
+    predict_ref: str | None = None
+    train_ref: str | None = None
+    max_concurrency: int | None = None     # None: the predictor's @concurrent, else 1
+    project_dir: Path = Path(".")
+    worker_python: str = sys.executable
+    setup_timeout: float | None = None     # COG_SETUP_TIMEOUT
+    throttle_interval: float = 0.5         # COG_THROTTLE_RESPONSE_INTERVAL
+    stream_history: int = 1024             # COG_STREAM_HISTORY_CAPACITY
+    webhook_auth_token: str | None = None  # WEBHOOK_AUTH_TOKEN
+    webhook_retries: int = 12              # COG_WEBHOOK_MAX_RETRIES
+    webhook_backoff: float = 0.1           # COG_WEBHOOK_BACKOFF_S: first retry delay, doubled each time
+    webhook_timeout: float = 30.0          # COG_WEBHOOK_TIMEOUT_S
+    cancel_grace: float = 5.0              # COG_CANCEL_GRACE_S: then the worker is restarted
+    shutdown_grace: float = 300.0          # COG_SHUTDOWN_GRACE_S: in-flight predictions may finish
+    crash_window: float = 60.0             # COG_WORKER_CRASH_WINDOW_S
+    crash_limit: int = 3                   # COG_WORKER_CRASH_LIMIT: deaths in the window => DEFUNCT
+    health_timeout: float = 10.0           # the parent's own limit on a user healthcheck round trip
+    log_level: str = "info"
+    log_format: str = "json"
+    ready_file: Path | None = None         # /var/run/cog/ready under Kubernetes
+
+    @property
+    def ref(self) -> str | None:
+        return self.train_ref if self.mode == "train" else self.predict_ref
+
+    @property
+    def schema_path(self) -> Path:
+        return self.project_dir / ".cog" / "openapi_schema.json"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m cog_py.server", description="Cog's in-container HTTP server.")
+    parser.add_argument("--host", default="0.0.0.0")
+    parser.add_argument("--upload-url", dest="upload_url", default=None)
+    parser.add_argument("--await-explicit-shutdown", dest="await_explicit_shutdown", nargs="?", const="true",
+                        default="false")
+    parser.add_argument("--x-mode", dest="mode", choices=["predict", "train"], default="predict")
+    parser.add_argument("--threads", type=int, default=None, help="accepted for compatibility; ignored")
+    parser.add_argument("-v", "--version", action="store_true")
+    return parser.parse_args(argv)
+
+
+def _float(env: Mapping[str, str], name: str, default: float | None) -> float | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+def _int(env: Mapping[str, str], name: str, default: int | None) -> int | None:
+    raw = env.get(name, "").strip()
+    try:
+        value = int(raw)
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+def read_cog_yaml(project_dir: Path) -> dict[str, Any]:
+    """The three keys the server needs from cog.yaml: predict/run, train, concurrency.max."""
+    path = project_dir / "cog.yaml"
+    if not path.is_file():
+        return {}
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"cog.yaml: {exc}") from exc
+    if not isinstance(data, dict):
+        return {}
+    concurrency = data.get("concurrency") or {}
+    return {
+        "predict": data.get("run") or data.get("predict"),
+        "train": data.get("train"),
+        "max": concurrency.get("max") if isinstance(concurrency, dict) else None,
+    }
+
+
+def load_settings(args: argparse.Namespace, env: Mapping[str, str] | None = None,
+                  cwd: Path | None = None) -> Settings:
+    """Combine flags, environment and cog.yaml into Settings."""
+    env = os.environ if env is None else env
+    project = cwd or Path.cwd()
+    predict_ref = env.get("COG_PREDICT_TYPE_STUB") or None
+    train_ref = env.get("COG_TRAIN_TYPE_STUB") or None
+    slots = _int(env, "COG_MAX_CONCURRENCY", None)
+    if predict_ref is None and train_ref is None:
+        yml = read_cog_yaml(project)
+        predict_ref, train_ref = yml.get("predict"), yml.get("train")
+        if slots is None and isinstance(yml.get("max"), int) and yml["max"] > 0:
+            slots = yml["max"]
+    explicit = str(args.await_explicit_shutdown).lower() not in ("", "false", "0", "no")
+    kubernetes = bool(env.get("KUBERNETES_SERVICE_HOST"))
+    return Settings(
+        host=args.host,
+        port=_int(env, "PORT", 5000) or 5000,
+        upload_url=args.upload_url,
+        await_explicit_shutdown=explicit,
+        mode=args.mode,
+        predict_ref=predict_ref,
+        train_ref=train_ref,
+        max_concurrency=slots,
+        project_dir=project,
+        worker_python=env.get("COG_WORKER_PYTHON") or sys.executable,
+        setup_timeout=_float(env, "COG_SETUP_TIMEOUT", None),
+        throttle_interval=_float(env, "COG_THROTTLE_RESPONSE_INTERVAL", 0.5) or 0.5,
+        stream_history=max(0, int(env.get("COG_STREAM_HISTORY_CAPACITY", "1024") or 1024)),
+        webhook_auth_token=env.get("WEBHOOK_AUTH_TOKEN") or None,
+        webhook_retries=_int(env, "COG_WEBHOOK_MAX_RETRIES", 12) or 12,
+        webhook_backoff=_float(env, "COG_WEBHOOK_BACKOFF_S", 0.1) or 0.1,
+        webhook_timeout=_float(env, "COG_WEBHOOK_TIMEOUT_S", 30.0) or 30.0,
+        cancel_grace=_float(env, "COG_CANCEL_GRACE_S", 5.0) or 5.0,
+        shutdown_grace=_float(env, "COG_SHUTDOWN_GRACE_S", 300.0) or 300.0,
+        crash_window=_float(env, "COG_WORKER_CRASH_WINDOW_S", 60.0) or 60.0,
+        crash_limit=_int(env, "COG_WORKER_CRASH_LIMIT", 3) or 3,
+        log_level=(env.get("COG_LOG_LEVEL") or "info").lower(),
+        log_format="console" if env.get("LOG_FORMAT", "").lower() == "console" else "json",
+        ready_file=Path("/var/run/cog/ready") if kubernetes else None,
+    )

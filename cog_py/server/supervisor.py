@@ -1,0 +1,157 @@
+"""Starting the worker subprocess and talking to it from the event loop.
+
+`spawn()` is plain blocking code so that `__main__` can start the worker before it imports
+FastAPI (the worker's setup then overlaps the parent's own start-up). `WorkerHandle.attach()`
+adopts the socket into the running loop. Death is noticed through a pidfd (no polling), or
+the socket closing, whichever comes first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+from typing import Any, Callable
+
+from cog_py import protocol
+from cog_py.server import jsonc
+from cog_py.server.settings import Settings
+
+OnMessage = Callable[[dict[str, Any], bytes], None]
+
+
+def worker_config(settings: Settings, *, render_schema: bool) -> dict[str, Any]:
+    return {
+        "ref": settings.ref,
+        "mode": settings.mode,
+        "predict_ref": settings.predict_ref,
+        "train_ref": settings.train_ref,
+        "project_dir": str(settings.project_dir),
+        "upload_url": settings.upload_url,
+        "max_concurrency": settings.max_concurrency,
+        "render_schema": render_schema,
+    }
+
+
+class Spawned:
+    """A started worker process and the parent's end of its socket."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], sock: socket.socket) -> None:
+        self.proc = proc
+        self.sock = sock
+        self.started_at = time.time()
+
+
+def spawn(settings: Settings, *, render_schema: bool) -> Spawned:
+    """Start `<worker python> -m cog_py.worker` with one end of a socketpair."""
+    parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    env = dict(os.environ)
+    env[protocol.ENV_FD] = str(child.fileno())
+    env[protocol.ENV_CONFIG] = json.dumps(worker_config(settings, render_schema=render_schema))
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    # Nothing of the parent's environment is added to the worker's sys.path: it must see the
+    # user's packages (and the stdlib-only SDK installed beside them), never fastapi/pydantic 2.
+    proc = subprocess.Popen(
+        [settings.worker_python, "-m", "cog_py.worker"],
+        pass_fds=(child.fileno(),),
+        env=env,
+        cwd=str(settings.project_dir),
+        stdin=subprocess.DEVNULL,
+    )
+    child.close()
+    return Spawned(proc, parent)
+
+
+class _Protocol(asyncio.Protocol):
+    def __init__(self, handle: WorkerHandle) -> None:
+        self.handle = handle
+        self.decoder = protocol.FrameDecoder(jsonc.loads)
+
+    def data_received(self, data: bytes) -> None:
+        on_message = self.handle.on_message
+        for header, blob in self.decoder.feed(data):
+            on_message(header, blob)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.handle._died()
+
+
+class WorkerHandle:
+    """The parent's view of one worker process."""
+
+    def __init__(self, spawned: Spawned, on_message: OnMessage, on_exit: Callable[[WorkerHandle, int | None], None]) -> None:
+        self.proc = spawned.proc
+        self._sock = spawned.sock
+        self.on_message = on_message
+        self._on_exit = on_exit
+        self._transport: asyncio.Transport | None = None
+        self._pidfd: int | None = None
+        self.dead = False
+        self.expected_exit = False      # we asked it to stop (setup failure, shutdown, kill)
+        self.killed_for_cancel = False
+        self.reached_ready = False
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    async def attach(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._sock.setblocking(False)
+        transport, _ = await loop.create_unix_connection(lambda: _Protocol(self), sock=self._sock)
+        self._transport = transport  # type: ignore[assignment]
+        try:
+            self._pidfd = os.pidfd_open(self.proc.pid)
+        except (AttributeError, OSError):
+            self._pidfd = None
+        if self._pidfd is not None:
+            loop.add_reader(self._pidfd, self._died)
+        if self.proc.poll() is not None:
+            self._died()
+
+    def send(self, header: dict[str, Any], blob: bytes = b"") -> None:
+        if self._transport is not None and not self.dead:
+            self._transport.write(protocol.encode_frame(header, blob, jsonc.dumps_frame_header))
+
+    def kill(self) -> None:
+        self.expected_exit = True
+        try:
+            self.proc.send_signal(signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def _died(self) -> None:
+        if self.dead:
+            return
+        self.dead = True
+        loop = asyncio.get_running_loop()
+        if self._pidfd is not None:
+            loop.remove_reader(self._pidfd)
+            os.close(self._pidfd)
+            self._pidfd = None
+        if self._transport is not None:
+            self._transport.close()
+        loop.create_task(self._reap())
+
+    async def _reap(self) -> None:
+        try:
+            code = await asyncio.to_thread(self.proc.wait, 10)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            code = await asyncio.to_thread(self.proc.wait)
+        self._on_exit(self, code)
+
+    async def stop(self, timeout: float = 5.0) -> None:
+        """Ask the worker to exit; kill it if it does not."""
+        self.expected_exit = True
+        if self.proc.poll() is None:
+            self.send({"t": protocol.SHUTDOWN})
+            try:
+                await asyncio.wait_for(asyncio.to_thread(self.proc.wait, timeout + 1), timeout)
+            except (asyncio.TimeoutError, subprocess.TimeoutExpired):
+                self.kill()
+                await asyncio.to_thread(self.proc.wait)

@@ -1,0 +1,3 @@
+from cog_py.worker.runtime import main
+
+main()

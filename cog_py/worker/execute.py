@@ -1,0 +1,195 @@
+"""Running one prediction in the worker: inputs in, output and status out.
+
+Sync predictors run on the main thread (so SIGUSR1 can interrupt them); async ones as tasks on
+the worker's event loop. Both end in a DONE frame whose blob is the response body.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import tempfile
+import traceback
+from typing import Any, Callable
+
+from cog_py import protocol
+from cog_py.errors import InputValidationError
+from cog_py.sdk.predictor import CancelationException
+from cog_py.worker.capture import current_target
+from cog_py.worker.record import Record, dumps, redact, validation_body
+
+
+def error_text(exc: BaseException) -> str:
+    """Exception type and message, as Cog reports a failed prediction."""
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _is_iterator(value: Any) -> bool:
+    if isinstance(value, (str, bytes, bytearray, dict, list, tuple)):
+        return False
+    return inspect.isgenerator(value) or (hasattr(value, "__next__") and hasattr(value, "__iter__"))
+
+
+class Executor:
+    """Everything a prediction needs from the loaded predictor, shared by sync and async runs."""
+
+    def __init__(self, loaded: Any, send: Callable[[dict[str, Any], bytes], None], *,
+                 upload_url: str | None, drain: Callable[[], None]) -> None:
+        from cog_py.predictor.coerce import prepare_inputs
+        from cog_py.predictor.encode import encode_output
+        from cog_py.predictor.adt import Kind
+        from cog_py.worker.files import FileEncoder
+
+        self.loaded = loaded
+        self.info = loaded.info
+        self.send = send
+        self.drain = drain
+        self._prepare = prepare_inputs
+        self._encode = encode_output
+        self.file_encoder = FileEncoder(upload_url)
+        self.tmpdir = tempfile.mkdtemp(prefix="cog-inputs-")
+        self.secret_names = frozenset(
+            f.name for f in self.info.inputs
+            if f.type.kind is Kind.SECRET or (f.type.item is not None and f.type.item.kind is Kind.SECRET)
+        )
+        self.records: dict[str, Record] = {}
+
+    # -- shared steps -------------------------------------------------------------------------
+    def open(self, header: dict[str, Any], blob: bytes) -> tuple[Record, dict[str, Any] | None, Any]:
+        """Parse and validate; on bad input the DONE frame is already sent and kwargs is None."""
+        rec = Record(header, self.send)
+        self.records[rec.id] = rec
+        try:
+            body = json.loads(blob) if blob else {}
+            if body is None:
+                body = {}
+            if not isinstance(body, dict):
+                raise InputValidationError([("__root__", "request body must be a JSON object")])
+            payload = body.get("input") or {}
+            if not isinstance(payload, dict):
+                raise InputValidationError([("__root__", "input must be an object")])
+            context = body.get("context") or {}
+            rec.input = redact(payload, self.secret_names)
+            prepared = self._prepare(self.info, payload, tmpdir=self.tmpdir)
+        except InputValidationError as exc:
+            if type(exc).__name__ != "InputPreparationError":
+                body = validation_body(exc.errors, getattr(exc, "details", None))
+                self.close(rec, {"t": protocol.DONE, "id": rec.id, "status": "failed", "code": 422}, body)
+                return rec, None, None
+            rec.finish("failed", str(exc))
+            header_, blob_ = rec.done_frame(422)
+            self.close(rec, header_, blob_)
+            return rec, None, None
+        except Exception as exc:  # a download that failed, a data URI that does not decode
+            rec.finish("failed", error_text(exc))
+            header_, blob_ = rec.done_frame(422)
+            self.close(rec, header_, blob_)
+            return rec, None, None
+        return rec, {"kwargs": prepared.kwargs, "context": context}, prepared
+
+    def close(self, rec: Record, header: dict[str, Any], blob: bytes) -> None:
+        self.records.pop(rec.id, None)
+        self.send(header, blob)
+
+    def encode(self, value: Any) -> Any:
+        return self._encode(value, file_encoder=self.file_encoder)
+
+    def fail(self, rec: Record, exc: BaseException) -> None:
+        rec.add_log("stderr", "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+        rec.finish("failed", error_text(exc))
+
+    def finish(self, rec: Record, prepared: Any) -> None:
+        try:
+            prepared.cleanup()
+        except Exception:  # noqa: BLE001 - a temp file that is already gone
+            pass
+        header, blob = rec.done_frame()
+        self.close(rec, header, blob)
+
+    def snapshot(self, pred_id: str) -> tuple[dict[str, Any], bytes]:
+        rec = self.records.get(pred_id)
+        if rec is None:
+            return {"t": protocol.SNAPSHOT, "id": pred_id, "found": False}, b""
+        return {"t": protocol.SNAPSHOT, "id": pred_id, "found": True}, dumps(rec.snapshot(with_input=True))
+
+    # -- sync ---------------------------------------------------------------------------------
+    def run_sync(self, header: dict[str, Any], blob: bytes, set_current: Callable[[Record | None], None]) -> None:
+        """Run on the main thread. `set_current` arms/disarms SIGUSR1 cancellation."""
+        rec, call, prepared = self.open(header, blob)
+        if call is None:
+            return
+        if header.get("ack"):
+            self.send({"t": protocol.ACCEPTED, "id": rec.id})
+        from cog_py.scope import scope_for_prediction
+
+        token = current_target.set(rec)
+        try:
+            if rec.cancel_requested:
+                raise CancelationException()
+            with scope_for_prediction(call["context"], listener=rec.on_metric) as scope:
+                rec.metrics = scope.metrics
+                rec.start()
+                set_current(rec)
+                try:
+                    result = self.loaded.predict(**call["kwargs"])
+                    if _is_iterator(result):
+                        rec.is_iterator = True
+                        for item in result:
+                            rec.add_chunk(self.encode(item))
+                    else:
+                        rec.output = self.encode(result)
+                finally:
+                    set_current(None)
+            self.drain()
+            rec.finish("succeeded")
+        except CancelationException:
+            self.drain()
+            rec.finish("canceled")
+        except BaseException as exc:  # noqa: BLE001 - SystemExit in predict fails only this prediction
+            self.drain()
+            self.fail(rec, exc)
+        finally:
+            current_target.reset(token)
+        self.finish(rec, prepared)
+
+    # -- async --------------------------------------------------------------------------------
+    async def run_async(self, header: dict[str, Any], blob: bytes) -> None:
+        if b"://" in blob:  # URL inputs are downloaded: keep the loop free meanwhile
+            rec, call, prepared = await asyncio.to_thread(self.open, header, blob)
+        else:
+            rec, call, prepared = self.open(header, blob)
+        if call is None:
+            return
+        if header.get("ack"):
+            self.send({"t": protocol.ACCEPTED, "id": rec.id})
+        from cog_py.scope import scope_for_prediction
+
+        rec.task = asyncio.current_task()
+        current_target.set(rec)   # the task runs in its own context copy
+        try:
+            if rec.cancel_requested:
+                raise asyncio.CancelledError()
+            with scope_for_prediction(call["context"], listener=rec.on_metric) as scope:
+                rec.metrics = scope.metrics
+                rec.start()
+                result = self.loaded.predict(**call["kwargs"])
+                if inspect.isawaitable(result):
+                    result = await result
+                if inspect.isasyncgen(result):
+                    rec.is_iterator = True
+                    async for item in result:
+                        rec.add_chunk(self.encode(item))
+                elif _is_iterator(result):
+                    rec.is_iterator = True
+                    for item in result:
+                        rec.add_chunk(self.encode(item))
+                else:
+                    rec.output = self.encode(result)
+            rec.finish("succeeded")
+        except (asyncio.CancelledError, CancelationException):
+            rec.finish("canceled")
+        except BaseException as exc:  # noqa: BLE001
+            self.fail(rec, exc)
+        self.finish(rec, prepared)

@@ -1,0 +1,160 @@
+"""One prediction as the worker sees it: its state, its events, its JSON snapshot.
+
+The worker owns the whole life of a prediction (logs, output, metrics, timestamps), so it is
+the worker that renders the response body; the parent writes those bytes as they are.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from cog_py import protocol
+
+REDACTED = "**********"
+
+Send = Callable[[dict[str, Any], bytes], None]
+
+
+def iso(ts: float | None) -> str | None:
+    """RFC 3339 UTC with microseconds, as Cog's legacy server wrote timestamps."""
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat()
+
+
+def dumps(obj: Any) -> bytes:
+    """Compact JSON with sorted keys, as Cog's server answers."""
+    return json.dumps(obj, separators=(",", ":"), sort_keys=True).encode()
+
+
+def validation_body(errors: list[tuple[str, str]], details: list[dict[str, Any]] | None = None) -> bytes:
+    """Cog's 422 body for inputs that do not match the schema."""
+    if details:
+        return dumps({"detail": details})
+    detail = [
+        {
+            "loc": ["body", "input", name or "__root__"],
+            "msg": msg,
+            "type": "value_error.missing" if msg == "Field required" else "value_error",
+        }
+        for name, msg in errors
+    ]
+    return dumps({"detail": detail})
+
+
+class Record:
+    """A prediction in the worker, from its PREDICT message to its DONE message."""
+
+    __slots__ = (
+        "id", "created_at", "started_at", "completed_at", "input", "logs", "output", "chunks",
+        "status", "error", "metrics", "webhook_events", "sse", "send", "cancel_requested",
+        "task", "_t0", "is_iterator",
+    )
+
+    def __init__(self, header: dict[str, Any], send: Send) -> None:
+        self.id: str = header["id"]
+        self.created_at: float = header.get("created_at") or time.time()
+        self.started_at: float | None = None
+        self.completed_at: float | None = None
+        self.input: dict[str, Any] = {}
+        self.logs: list[str] = []
+        self.output: Any = None
+        self.chunks: list[Any] | None = None
+        self.status = "starting"
+        self.error: str | None = None
+        self.metrics: Any = None              # cog_py.scope.Metrics while running
+        wh = header.get("wh")
+        self.webhook_events: frozenset[str] = frozenset(wh) if wh else frozenset()
+        self.sse: bool = bool(header.get("sse"))
+        self.send = send
+        self.cancel_requested = False
+        self.task: Any = None
+        self._t0 = 0.0
+        self.is_iterator = False
+
+    # -- events -----------------------------------------------------------------------------
+    def start(self) -> None:
+        self.started_at = time.time()
+        self._t0 = time.perf_counter()
+        self.status = "processing"
+        if "start" in self.webhook_events:
+            self.send({"t": protocol.WEBHOOK, "id": self.id, "event": "start"}, dumps(self.snapshot()))
+        if self.sse:
+            self._sse("start", {"id": self.id, "status": "processing"})
+
+    def add_log(self, source: str, text: str) -> None:
+        self.logs.append(text)
+        if "logs" in self.webhook_events:
+            self.send({"t": protocol.WEBHOOK, "id": self.id, "event": "logs"}, dumps(self.snapshot()))
+        if self.sse:
+            self._sse("log", {"source": source, "data": text})
+
+    def add_chunk(self, value: Any) -> None:
+        if self.chunks is None:
+            self.chunks = []
+        self.chunks.append(value)
+        if "output" in self.webhook_events:
+            self.send({"t": protocol.WEBHOOK, "id": self.id, "event": "output"}, dumps(self.snapshot()))
+        if self.sse:
+            self._sse("output", {"chunk": value, "index": len(self.chunks) - 1})
+
+    def on_metric(self, name: str, value: Any, mode: str) -> None:
+        if self.sse:
+            self._sse("metric", {"name": name, "value": value, "mode": mode})
+
+    def _sse(self, event: str, data: dict[str, Any]) -> None:
+        self.send({"t": protocol.SSE, "id": self.id, "event": event,
+                   "data": json.dumps(data, separators=(",", ":"), sort_keys=True)}, b"")
+
+    # -- endings ----------------------------------------------------------------------------
+    def finish(self, status: str, error: str | None = None) -> None:
+        self.completed_at = time.time()
+        self.status = status
+        self.error = error
+
+    def snapshot(self, *, with_input: bool = False) -> dict[str, Any]:
+        terminal = self.completed_at is not None
+        metrics = self.metrics.snapshot() if self.metrics is not None else {}
+        if terminal and self.started_at is not None:
+            metrics["predict_time"] = (self.completed_at - self.started_at)  # type: ignore[operator]
+        snap: dict[str, Any] = {
+            "id": self.id,
+            "status": self.status,
+            "logs": "".join(self.logs),
+            "metrics": metrics,
+            "created_at": iso(self.created_at),
+        }
+        if self.started_at is not None:
+            snap["started_at"] = iso(self.started_at)
+        if terminal:
+            snap["completed_at"] = iso(self.completed_at)
+        output = self.chunks if self.chunks is not None else self.output
+        if self.is_iterator and output is None and self.status == "succeeded":
+            output = []
+        if output is not None or self.status == "succeeded":
+            snap["output"] = output
+        if self.error is not None:
+            snap["error"] = self.error
+        if with_input:
+            snap["input"] = self.input
+        return snap
+
+    def done_frame(self, code: int = 200) -> tuple[dict[str, Any], bytes]:
+        return {"t": protocol.DONE, "id": self.id, "status": self.status, "code": code}, dumps(self.snapshot())
+
+
+def redact(payload: dict[str, Any], secret_names: frozenset[str]) -> dict[str, Any]:
+    """The request input with Secret values hidden (for snapshots that echo the input)."""
+    if not secret_names:
+        return payload
+    out = dict(payload)
+    for name in secret_names & out.keys():
+        value = out[name]
+        if isinstance(value, list):
+            out[name] = [REDACTED for _ in value]
+        elif value is not None:
+            out[name] = REDACTED
+    return out

@@ -1,0 +1,268 @@
+"""The worker process: boot (GPU check, import, setup), then serve the parent's requests.
+
+A small explicit state machine: BOOTING -> READY -> (serving) -> EXITING, or BOOTING -> FAILED.
+Sync predictors run on the main thread, fed by a queue; a SIGUSR1 handler raises
+CancelationException there, but only while the prediction to cancel is running. Async
+predictors run as tasks on an event loop owned by the main thread. The reader thread only
+dispatches; it never runs user code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import os
+import queue
+import signal
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from cog_py import protocol
+from cog_py.worker.capture import Capture
+from cog_py.worker.channel import Channel, start_reader
+from cog_py.worker.execute import Executor, error_text
+from cog_py.worker.record import Record
+
+
+class SetupFailed(Exception):
+    pass
+
+
+class Worker:
+    def __init__(self, config: dict[str, Any], channel: Channel, capture: Capture) -> None:
+        self.config = config
+        self.channel = channel
+        self.send = channel.send
+        self.capture = capture
+        self.loaded: Any = None
+        self.executor: Executor | None = None
+        self.current: Record | None = None          # the running sync prediction
+        self.queue: queue.Queue[tuple[dict[str, Any], bytes] | None] = queue.Queue()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.main_ident = threading.get_ident()
+        self.pending_cancels: set[str] = set()
+
+    # -- boot -------------------------------------------------------------------------------
+    def log(self, line: str) -> None:
+        text = line + "\n"
+        self.send({"t": protocol.SETUP_LOG, "data": text})
+        self.capture.router.mirror(text)
+
+    def boot(self) -> bool:
+        self.capture.router.setup_sink = lambda source, text: self.send({"t": protocol.SETUP_LOG, "data": text})
+        try:
+            self._boot()
+        except SetupFailed as exc:
+            self.capture.drain()
+            self.capture.router.setup_sink = None
+            self.send({"t": protocol.SETUP_FAILED, "error": str(exc)})
+            return False
+        self.capture.drain()
+        self.capture.router.setup_sink = None
+        self.send({"t": protocol.READY, **self._ready})
+        return True
+
+    def _boot(self) -> None:
+        from cog_py.worker.gpu import boot_check
+
+        cfg = self.config
+        self.log(f"Worker started (python {sys.version.split()[0]}, pid {os.getpid()})")
+        gpu = boot_check()
+        if gpu is not None:
+            for line in gpu.log_lines:
+                self.log(line)
+            self.send({"t": protocol.GPU, "report": gpu.report})
+            if gpu.fatal:
+                raise SetupFailed(gpu.fatal)
+        from cog_py.errors import CogError
+        from cog_py.predictor.loader import load_predictor
+
+        project = Path(cfg.get("project_dir") or os.getcwd())
+        try:
+            self.loaded = load_predictor(cfg["ref"], project_dir=project, mode=cfg.get("mode", "predict"))
+        except CogError as exc:
+            raise SetupFailed(f"Setup failed: {exc.message}") from exc
+        except BaseException as exc:  # noqa: BLE001
+            raise SetupFailed(f"Setup failed: {error_text(exc)}") from exc
+        info = self.loaded.info
+        slots = int(cfg.get("max_concurrency") or 1)
+        if slots > 1 and not info.is_async:
+            raise SetupFailed("COG_MAX_CONCURRENCY > 1 requires an async run() or predict() method")
+        schema = self._schema(project) if cfg.get("render_schema") else None
+        self.executor = Executor(self.loaded, self.send, upload_url=cfg.get("upload_url"), drain=self.capture.drain)
+        if info.is_async:
+            self.loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(self.loop)
+        self._run_setup()
+        ready = {
+            "is_async": info.is_async,
+            "streaming": info.streaming,
+            "has_healthcheck": self.loaded.healthcheck is not None,
+            "concurrency_max": info.concurrency_max,
+            "method": info.method,
+        }
+        self._ready = {"info": ready, "schema": schema}
+
+    def _schema(self, project: Path) -> dict[str, Any] | None:
+        from cog_py._version import __version__
+        from cog_py.predictor.loader import load_predictor
+        from cog_py.predictor.openapi import render_openapi
+
+        cfg = self.config
+        other_ref = cfg.get("train_ref") if cfg.get("mode", "predict") == "predict" else cfg.get("predict_ref")
+        other = None
+        if other_ref:
+            try:
+                other = load_predictor(other_ref, project_dir=project,
+                                       mode="train" if cfg.get("mode", "predict") == "predict" else "predict").info
+            except Exception as exc:  # noqa: BLE001 - the other entry point only adds to the schema
+                self.log(f"Could not describe {other_ref}: {exc}")
+        info = self.loaded.info
+        if info.mode == "train":
+            return render_openapi(other, info, version=__version__)
+        return render_openapi(info, other, version=__version__)
+
+    def _run_setup(self) -> None:
+        setup = self.loaded.setup
+        if setup is None:
+            return
+        kwargs = {}
+        if self.loaded.info.setup_weights:
+            kwargs["weights"] = os.environ.get("COG_WEIGHTS") or None
+        self.log("Running setup()")
+        t0 = time.perf_counter()
+        try:
+            result = setup(**kwargs)
+            if inspect.isawaitable(result):
+                loop = self.loop or asyncio.new_event_loop()
+                loop.run_until_complete(result)
+        except BaseException as exc:  # noqa: BLE001 - SystemExit in setup is a setup failure too
+            sys.stderr.write(traceback.format_exc())
+            raise SetupFailed(f"Setup failed: {error_text(exc)}") from exc
+        self.log(f"setup() completed in {time.perf_counter() - t0:.3f} s")
+
+    # -- serve ------------------------------------------------------------------------------
+    def serve(self) -> None:
+        assert self.executor is not None
+        start_reader(self.channel, self.dispatch, self._parent_gone)
+        if self.loop is not None:
+            self.loop.run_forever()
+            return
+        signal.signal(signal.SIGUSR1, self._on_sigusr1)
+        executor = self.executor
+        while True:
+            item = self.queue.get()
+            if item is None:
+                return
+            header, blob = item
+            executor.run_sync(header, blob, self._set_current)
+
+    def _set_current(self, rec: Record | None) -> None:
+        self.current = rec
+
+    def _on_sigusr1(self, signum: int, frame: Any) -> None:
+        rec = self.current
+        if rec is not None and rec.cancel_requested:
+            self.current = None   # raise once
+            from cog_py.sdk.predictor import CancelationException
+
+            raise CancelationException()
+
+    def _parent_gone(self) -> None:
+        os._exit(0)
+
+    def dispatch(self, header: dict[str, Any], blob: bytes) -> None:
+        """Runs on the reader thread."""
+        kind = header["t"]
+        assert self.executor is not None
+        if kind == protocol.PREDICT:
+            if self.loop is not None:
+                self.loop.call_soon_threadsafe(self._spawn, header, blob)
+            else:
+                self.queue.put((header, blob))
+        elif kind == protocol.CANCEL:
+            if self.loop is not None:
+                self.loop.call_soon_threadsafe(self._cancel_async, header["id"])
+            else:
+                self._cancel_sync(header["id"])
+        elif kind == protocol.SNAPSHOT:
+            self.send(*self.executor.snapshot(header["id"]))
+        elif kind == protocol.HEALTH:
+            threading.Thread(target=self._healthcheck, args=(header["seq"],), daemon=True).start()
+        elif kind == protocol.SHUTDOWN:
+            if self.loop is not None:
+                self.loop.call_soon_threadsafe(self.loop.stop)
+            else:
+                self.queue.put(None)
+
+    def _spawn(self, header: dict[str, Any], blob: bytes) -> None:
+        assert self.executor is not None
+        self.loop.create_task(self.executor.run_async(header, blob))  # type: ignore[union-attr]
+
+    def _cancel_async(self, pred_id: str) -> None:
+        rec = self.executor.records.get(pred_id) if self.executor else None
+        if rec is None:
+            return
+        rec.cancel_requested = True
+        if rec.task is not None:
+            rec.task.cancel()
+
+    def _cancel_sync(self, pred_id: str) -> None:
+        rec = self.executor.records.get(pred_id) if self.executor else None
+        if rec is None:
+            return
+        rec.cancel_requested = True
+        if self.current is rec:
+            signal.pthread_kill(self.main_ident, signal.SIGUSR1)
+
+    def _healthcheck(self, seq: int) -> None:
+        timeout = float(os.environ.get("COG_HEALTHCHECK_TIMEOUT", "5.0"))
+        fn = self.loaded.healthcheck
+        result: list[Any] = []
+
+        def call() -> None:
+            try:
+                value = fn()
+                if inspect.isawaitable(value):
+                    if self.loop is not None:
+                        value = asyncio.run_coroutine_threadsafe(value, self.loop).result()
+                    else:
+                        value = asyncio.run(value)
+                result.append(bool(value))
+            except BaseException as exc:  # noqa: BLE001
+                result.append(exc)
+
+        error = None
+        if fn is not None:
+            thread = threading.Thread(target=call, daemon=True)
+            thread.start()
+            thread.join(timeout)
+            if not result:
+                error = f"Healthcheck failed: user-defined healthcheck timed out after {timeout:.1f} seconds"
+            elif isinstance(result[0], BaseException):
+                error = f"Healthcheck failed: {result[0]}"
+            elif result[0] is False:
+                error = "Healthcheck failed: user-defined healthcheck returned False"
+        self.send({"t": protocol.HEALTH, "seq": seq, "error": error})
+
+
+def main() -> None:
+    """Entry point of `python -m cog_py.worker` (started by the server parent)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # the parent decides when we stop
+    config = json.loads(os.environ.pop(protocol.ENV_CONFIG, "{}"))
+    fd = int(os.environ.pop(protocol.ENV_FD))
+    channel = Channel(fd)
+    capture = Capture()
+    capture.install()
+    worker = Worker(config, channel, capture)
+    if not worker.boot():
+        capture.drain()
+        os._exit(0)
+    worker.serve()
+    capture.drain()
+    os._exit(0)
