@@ -77,7 +77,6 @@ def exec_command(opts: ExecOptions, ui: UI, *, stdin: IO[Any] | None = None, std
     stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
     ports = tuple(parse_publish(p) for p in opts.publish)
     config = read_config(opts.config_file, cwd=opts.cwd)
-    ui.info("Building Docker image from environment in cog.yaml...")
     image = build_dev_image(config, say=ui.info, with_schema=False)
     client = docker_client()
     attach_stdin, tty = stdin_mode(stdin)

@@ -85,7 +85,6 @@ def run_prediction(opts: PredictOptions, ui: UI, *, stdin: IO[str] | None = None
     if not opts.image:
         from cog_py.predict.local import build_dev_image
 
-        ui.info("Building Docker image from environment in cog.yaml...")
         image = build_dev_image(config, say=ui.info)
         client = docker_client()
     assert client is not None

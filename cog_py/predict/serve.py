@@ -50,7 +50,6 @@ def serve(opts: ServeOptions, ui: UI, *, stderr: IO[str] | None = None) -> None:
 
     stderr = stderr or sys.stderr
     config = read_config(opts.config_file, cwd=opts.cwd)
-    ui.info("Building Docker image from environment in cog.yaml...")
     image = build_dev_image(config, say=ui.info)
     client = docker_client()
     spec, gpu_auto = serve_spec(opts, image, config.project_dir, config.build.gpu)
