@@ -27,7 +27,7 @@ from cog_py.build.schema import StaticSchema, compact, load_schema_file, probe_c
 from cog_py.build.secrets import cli_form, parse_secret
 from cog_py.build.wheel import runtime_wheel, runtime_wheel_name, server_wheels
 from cog_py.config.models import Config
-from cog_py.errors import BuildError
+from cog_py.errors import BuildError, CogError
 
 Say = Callable[[str], None]
 SCHEMA_IN_IMAGE = "/src/.cog/openapi_schema.json"
@@ -82,6 +82,11 @@ def prepare(config: Config, settings: BuildSettings, say: Say, *, for_debug: boo
     """Schema, CA cert, weights, plan and Dockerfile: no engine needed."""
     if settings.openapi_schema is not None:
         schema = StaticSchema(doc=load_schema_file(settings.openapi_schema))
+    elif for_debug:
+        try:
+            schema = static_schema(config)
+        except CogError:
+            schema = StaticSchema(doc=None, reason="not needed to show the Dockerfile")
     else:
         schema = static_schema(config)
     ca = load_ca_cert()

@@ -9,6 +9,7 @@ their top (heavy libraries such as docker or jinja2 inside the command body), so
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -20,7 +21,7 @@ from cog_py._version import __version__
 from cog_py.cli import console
 from cog_py.errors import CogError
 
-COMMAND_MODULES = ["init", "predict", "train", "serve", "exec", "push", "login"]
+COMMAND_MODULES = ["init", "build", "debug", "predict", "train", "serve", "exec", "push", "login"]
 
 app = typer.Typer(
     name="cog",
@@ -84,6 +85,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         console.error("Interrupted.")
         return 130
+    except BrokenPipeError:  # `cog ... | head`: the reader left; stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except Exception as exc:
         _show_traceback(args)
         console.error(f"Error: {str(exc) or type(exc).__name__}")
