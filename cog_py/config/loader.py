@@ -42,7 +42,8 @@ def find_config(cwd: Path, filename: str = DEFAULT_FILENAME) -> Path:
     candidate = cwd / filename
     if candidate.is_file():
         return candidate.resolve()
-    if Path(filename).name == filename:
+    search_parents = Path(filename).name == filename
+    if search_parents:
         directory = cwd.resolve()
         for _ in range(MAX_PARENT_LEVELS):
             if (directory / filename).is_file():
@@ -50,8 +51,9 @@ def find_config(cwd: Path, filename: str = DEFAULT_FILENAME) -> Path:
             if directory.parent == directory:
                 break
             directory = directory.parent
+    where = f"{cwd} (or in any parent directories)" if search_parents else str(cwd)
     raise ConfigError(
-        f"{filename} not found in {cwd} (or in any parent directories)",
+        f"{filename} not found in {where}",
         hint='Run "cog init" to create one, or name another file with -f/--file.',
     )
 

@@ -48,3 +48,11 @@ def test_missing_says_where_it_looked_and_what_to_do(tmp_path: Path) -> None:
         find_config(tmp_path)
     assert info.value.message == f"cog.yaml not found in {tmp_path} (or in any parent directories)"
     assert info.value.hint is not None and "cog init" in info.value.hint
+
+
+def test_missing_path_is_not_searched_in_parents(tmp_path: Path) -> None:
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs" / "x.yaml").write_text(VALID)
+    with pytest.raises(ConfigError) as info:
+        find_config(tmp_path / "configs", "configs/x.yaml")
+    assert info.value.message == f"configs/x.yaml not found in {tmp_path / 'configs'}"
