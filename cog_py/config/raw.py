@@ -33,6 +33,8 @@ def _string_or_mapping(value: Any) -> str | None:
 class RawMount(_Raw):
     """A BuildKit mount for one `build.run` command."""
 
+    model_config = ConfigDict(title="mount")
+
     type: str | None = Field(None, description='Mount type; only "secret" is supported.')
     id: str | None = Field(None, description="Secret id, as passed to `cog build --secret id=...`.")
     target: str | None = Field(None, description="Where the secret file appears during the command.")
@@ -40,6 +42,8 @@ class RawMount(_Raw):
 
 class RawRunItem(_Raw):
     """A `build.run` command in its long form."""
+
+    model_config = ConfigDict(title="run item")
 
     command: str | None = Field(None, description="Shell command (one line).")
     mounts: list[RawMount] | None = Field(None, description="Secrets mounted while it runs.")
@@ -53,6 +57,8 @@ RunEntry = Annotated[
 
 class RawBuild(_Raw):
     """The `build` section: how the image's environment is made."""
+
+    model_config = ConfigDict(title="build")
 
     gpu: bool | None = Field(None, description="Build a CUDA image and run with GPUs (default false).")
     python_version: str | None = Field(
@@ -81,6 +87,8 @@ class RawBuild(_Raw):
 
 class RawConcurrency(_Raw):
     """How many predictions one container runs at once."""
+
+    model_config = ConfigDict(title="concurrency")
 
     max: int | None = Field(None, description="Most predictions in flight at once (at least 1).")
 
