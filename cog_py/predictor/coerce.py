@@ -22,9 +22,9 @@ from pathlib import Path as _StdPath
 from typing import Any, Callable
 
 from cog_py.errors import InputValidationError
-from cog_py.predictor.adt import MISSING, InputField, Kind, PredictorInfo, TypeRef
+from cog_py.predictor.adt import InputField, Kind, PredictorInfo, TypeRef
 from cog_py.predictor.openapi import input_schema
-from cog_py.predictor.validate import SchemaWalker, server_message, validate_cli_inputs
+from cog_py.predictor.validate import validate_cli_inputs, validate_server_inputs
 from cog_py.types import File, Path, Secret, URLPath
 
 _MAX_DOWNLOAD_WORKERS = 8
@@ -44,18 +44,6 @@ def _document(info: PredictorInfo) -> dict[str, Any]:
 def validate_inputs(info: PredictorInfo, payload: dict[str, Any]) -> dict[str, Any]:
     """Check `-i`/`--json` inputs before any build, with Cog's CLI messages; return them."""
     return validate_cli_inputs(_document(info), payload, train=info.mode == "train")
-
-
-def _raise_server_issues(issues: list[Any]) -> None:
-    errors, details = [], []
-    for issue in issues:
-        name = "/".join(str(p) for p in issue.path) or "__root__"
-        msg, kind = server_message(issue)
-        errors.append((name, msg))
-        details.append({"loc": ["body", "input", name], "msg": msg, "type": kind})
-    error = InputValidationError(errors)
-    error.details = details  # type: ignore[attr-defined]
-    raise error
 
 
 @dataclass
@@ -81,25 +69,8 @@ class PreparedInputs:
 
 def prepare_inputs(info: PredictorInfo, payload: dict[str, Any] | None, *, tmpdir: _StdPath | str) -> PreparedInputs:
     """Validate and convert a prediction's `input` object (see the module docstring)."""
-    if payload is None:
-        payload = {}
-    if not isinstance(payload, dict):
-        _raise_server_issues([_root_issue(payload)])
-    fields = {f.name: f for f in info.inputs}
-    payload = {k: v for k, v in payload.items() if k in fields}
     doc = _document(info)
-    title = "TrainingInput" if info.mode == "train" else "Input"
-    walker = SchemaWalker(doc["components"]["schemas"])
-    issues = walker.check_object(doc["components"]["schemas"][title], payload, ())
-    issues += [_null_issue(name) for name, value in payload.items() if value is None and not _issue_at(issues, name)]
-    if issues:
-        _raise_server_issues(sorted(issues, key=lambda i: fields[str(i.path[0])].order))
-    kwargs: dict[str, Any] = {}
-    for f in info.inputs:
-        if f.name in payload:
-            kwargs[f.name] = payload[f.name]
-        elif f.default is MISSING and f.type.nullable:
-            kwargs[f.name] = None
+    kwargs = validate_server_inputs(doc, payload, train=info.mode == "train")
     prepared = PreparedInputs(kwargs)
     pending: list[tuple[str, int | None, URLPath]] = []
     try:
@@ -111,22 +82,6 @@ def prepare_inputs(info: PredictorInfo, payload: dict[str, Any] | None, *, tmpdi
         prepared.cleanup()
         raise
     return prepared
-
-
-def _root_issue(payload: Any) -> Any:
-    from cog_py.predictor.validate import Issue
-
-    return Issue((), "type", payload, "object")
-
-
-def _null_issue(name: str) -> Any:
-    from cog_py.predictor.validate import Issue
-
-    return Issue((name,), "null", None, None)
-
-
-def _issue_at(issues: list[Any], name: str) -> bool:
-    return any(i.path and i.path[0] == name for i in issues)
 
 
 def _convert_one(ref: TypeRef, value: Any) -> Any:

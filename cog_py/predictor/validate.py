@@ -233,3 +233,42 @@ def validate_cli_inputs(doc: dict[str, Any], payload: dict[str, Any], *, train: 
     if issues:
         raise InputValidationError([(issue.name, cli_message(issue)) for issue in issues])
     return payload
+
+
+def _server_error(issues: list[Issue], error_class: type[InputValidationError] = InputValidationError) -> InputValidationError:
+    errors, details = [], []
+    for issue in issues:
+        name = "/".join(str(p) for p in issue.path) or "__root__"
+        msg, kind = server_message(issue)
+        errors.append((name, msg))
+        details.append({"loc": ["body", "input", name], "msg": msg, "type": kind})
+    error = error_class(errors)
+    error.details = details  # type: ignore[attr-defined]
+    return error
+
+
+def validate_server_inputs(doc: dict[str, Any], payload: Any, *, train: bool = False) -> dict[str, Any]:
+    """Check a request's `input` the way Cog's server does; return what reaches the model.
+
+    Unknown keys are stripped, the rest validated against the Input (or TrainingInput)
+    component, and omitted nullable inputs without a default are set to None. Raises
+    InputValidationError with `.details`, the 422 `detail` entries, in parameter order.
+    """
+    component = input_component(doc, train=train)
+    if payload is None:
+        payload = {}
+    if not isinstance(payload, dict):
+        raise _server_error([Issue((), "type", payload, "object")])
+    properties = component.get("properties", {})
+    payload = {k: v for k, v in payload.items() if k in properties}
+    walker = SchemaWalker(doc.get("components", {}).get("schemas", {}))
+    issues = walker.check_object(component, payload, ())
+    flagged = {i.path[0] for i in issues}
+    issues += [Issue((k,), "null") for k, v in payload.items() if v is None and k not in flagged]
+    if issues:
+        order = {name: index for index, name in enumerate(properties)}
+        raise _server_error(sorted(issues, key=lambda i: order.get(str(i.path[0]), 0)))
+    for name, prop in properties.items():
+        if name not in payload and prop.get("nullable") and "default" not in prop:
+            payload[name] = None
+    return payload
