@@ -35,9 +35,9 @@ class RawMount(_Raw):
 
     model_config = ConfigDict(title="mount")
 
-    type: str | None = Field(None, description='Mount type; only "secret" is supported.')
-    id: str | None = Field(None, description="Secret id, as passed to `cog build --secret id=...`.")
-    target: str | None = Field(None, description="Where the secret file appears during the command.")
+    type: str | None = Field(default=None, description='Mount type; only "secret" is supported.')
+    id: str | None = Field(default=None, description="Secret id, as passed to `cog build --secret id=...`.")
+    target: str | None = Field(default=None, description="Where the secret file appears during the command.")
 
 
 class RawRunItem(_Raw):
@@ -45,8 +45,8 @@ class RawRunItem(_Raw):
 
     model_config = ConfigDict(title="run item")
 
-    command: str | None = Field(None, description="Shell command (one line).")
-    mounts: list[RawMount] | None = Field(None, description="Secrets mounted while it runs.")
+    command: str | None = Field(default=None, description="Shell command (one line).")
+    mounts: list[RawMount] | None = Field(default=None, description="Secrets mounted while it runs.")
 
 
 RunEntry = Annotated[
@@ -60,28 +60,28 @@ class RawBuild(_Raw):
 
     model_config = ConfigDict(title="build")
 
-    gpu: bool | None = Field(None, description="Build a CUDA image and run with GPUs (default false).")
+    gpu: bool | None = Field(default=None, description="Build a CUDA image and run with GPUs (default false).")
     python_version: str | None = Field(
-        None, description='Python version, "3.X" or "3.X.Y", at least 3.10. Quote it: "3.10".'
+        default=None, description='Python version, "3.X" or "3.X.Y", at least 3.10. Quote it: "3.10".'
     )
     python_requirements: str | None = Field(
-        None, description="pip requirements file, relative to the project directory."
+        default=None, description="pip requirements file, relative to the project directory."
     )
     python_packages: list[str] | None = Field(
-        None, description="Deprecated: requirement lines; use python_requirements instead."
+        default=None, description="Deprecated: requirement lines; use python_requirements instead."
     )
-    system_packages: list[str] | None = Field(None, description="Debian/Ubuntu apt packages.")
+    system_packages: list[str] | None = Field(default=None, description="Debian/Ubuntu apt packages.")
     run: list[RunEntry] | None = Field(
-        None, description="Commands run while building, after the packages are installed."
+        default=None, description="Commands run while building, after the packages are installed."
     )
     pre_install: list[str] | None = Field(
-        None, description="Deprecated: commands run after `run`; use run instead."
+        default=None, description="Deprecated: commands run after `run`; use run instead."
     )
     cuda: str | None = Field(
-        None, description='CUDA version "major.minor" (default: chosen from torch/tensorflow).'
+        default=None, description='CUDA version "major.minor" (default: chosen from torch/tensorflow).'
     )
     cudnn: str | None = Field(
-        None, description="cuDNN major version (default: the latest for the CUDA version)."
+        default=None, description="cuDNN major version (default: the latest for the CUDA version)."
     )
 
 
@@ -90,22 +90,22 @@ class RawConcurrency(_Raw):
 
     model_config = ConfigDict(title="concurrency")
 
-    max: int | None = Field(None, description="Most predictions in flight at once (at least 1).")
+    max: int | None = Field(default=None, description="Most predictions in flight at once (at least 1).")
 
 
 class RawConfig(_Raw):
     """A cog.yaml file."""
 
-    build: RawBuild | None = Field(None, description="How to build the image.")
+    build: RawBuild | None = Field(default=None, description="How to build the image.")
     predict: str | None = Field(
-        None, description='The predictor, "predict.py:Predictor". Same as `run`; set one of them.'
+        default=None, description='The predictor, "predict.py:Predictor". Same as `run`; set one of them.'
     )
-    run: str | None = Field(None, description='The runner, "run.py:Runner". Same as `predict`.')
-    train: str | None = Field(None, description='The trainer, "train.py:Trainer".')
-    image: str | None = Field(None, description="Image name for `cog build` and `cog push`.")
-    concurrency: RawConcurrency | None = Field(None, description="Concurrent predictions.")
+    run: str | None = Field(default=None, description='The runner, "run.py:Runner". Same as `predict`.')
+    train: str | None = Field(default=None, description='The trainer, "train.py:Trainer".')
+    image: str | None = Field(default=None, description="Image name for `cog build` and `cog push`.")
+    concurrency: RawConcurrency | None = Field(default=None, description="Concurrent predictions.")
     environment: list[str] | None = Field(
-        None, description="NAME=value variables set at build time and at run time."
+        default=None, description="NAME=value variables set at build time and at run time."
     )
 
 
