@@ -1,0 +1,73 @@
+"""Golden Dockerfiles: every configuration `cog debug` can print, reviewed as text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cog_py.build.dockerfile import render_dockerfile
+from cog_py.build.plan import BuildOptions
+from cog_py.build.planner import make_plan
+from tests.golden import assert_golden
+from tests.unit.build.conftest import make_config
+
+PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+
+CASES: dict[str, tuple[dict[str, Any], BuildOptions]] = {
+    "cpu-python3.10": ({"python_version": "3.10"}, BuildOptions()),
+    "cpu-python3.11": ({"python_version": "3.11"}, BuildOptions()),
+    "cpu-python3.12": ({"python_version": "3.12"}, BuildOptions()),
+    "cpu-python3.13": ({"python_version": "3.13"}, BuildOptions()),
+    "cpu-python-patch": ({"python_version": "3.11.9", "requirements": ("numpy==2.1.0",)}, BuildOptions()),
+    "cpu-torch": ({"requirements": ("torch==2.3.0", "torchvision==0.18.0", "pillow")}, BuildOptions()),
+    "gpu-torch2.0-cu118": ({"gpu": True, "requirements": ("torch==2.0.1",)}, BuildOptions()),
+    "gpu-torch2.4-cu124": ({"gpu": True, "requirements": ("torch==2.4.1", "torchvision==0.19.1")}, BuildOptions()),
+    "gpu-torch2.7-cu128": ({"gpu": True, "requirements": ("torch==2.7.1",)}, BuildOptions()),
+    "gpu-torch2.10-cu130": ({"gpu": True, "python_version": "3.12", "requirements": ("torch==2.10.0",)}, BuildOptions()),
+    "gpu-resnet-torch2.13": (
+        {"gpu": True, "requirements": ("torch==2.13.0", "torchvision==0.28.0", "pillow==11.0.0")}, BuildOptions()),
+    "gpu-cuda-base-explicit": ({"gpu": True, "cuda": "12.8", "requirements": ("torch==2.7.1",)}, BuildOptions()),
+    "gpu-cuda-base-flag": ({"gpu": True, "requirements": ("torch==2.0.1",)}, BuildOptions(use_cuda_base_image="true")),
+    "gpu-tensorflow": ({"gpu": True, "requirements": ("tensorflow==2.15.0",)}, BuildOptions()),
+    "system-packages": ({"system_packages": ("ffmpeg", "libgl1", "libsndfile1")}, BuildOptions()),
+    "run-secrets": ({"run": ("echo plain", ("pip download private --dest /opt/x", (("pip_conf", "/etc/pip.conf"),)),
+                             ("cat /run/a /run/b", (("a", "/run/a"), ("b", "/run/b"))))}, BuildOptions()),
+    "environment": ({}, BuildOptions()),
+    "separate-weights": ({}, BuildOptions(separate_weights=True, weights=("weights/model.bin", "big.safetensors"))),
+    "ca-cert": ({"requirements": ("requests",)}, BuildOptions(ca_cert=PEM)),
+    "dev-mode": ({"requirements": ("numpy",)}, BuildOptions(mode="dev")),
+    "train-concurrency": ({"python_version": "3.12"}, BuildOptions(concurrency_max=4)),
+    "local-wheel": ({"requirements": ("./dist/mypkg-1.0-py3-none-any.whl", "requests")}, BuildOptions()),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_golden_dockerfile(name: str, project: Path) -> None:
+    build, options = CASES[name]
+    kwargs: dict[str, Any] = {}
+    if name == "environment":
+        kwargs["environment"] = (("HF_HOME", "/src/.hf"), ("GREETING", 'say "hi" for $5'), ("COG_SETUP_TIMEOUT", "10"))
+    if name == "train-concurrency":
+        kwargs["train"] = "train.py:train"
+    if name == "local-wheel":
+        (project / "dist").mkdir()
+        (project / "dist" / "mypkg-1.0-py3-none-any.whl").write_bytes(b"x")
+    plan = make_plan(make_config(project, **kwargs, **build), options)
+    assert_golden(f"dockerfiles/{name}.Dockerfile", render_dockerfile(plan))
+    if plan.requirements_text:
+        assert_golden(f"dockerfiles/{name}.requirements.txt", plan.requirements_text)
+
+
+def test_there_are_at_least_twelve_goldens() -> None:
+    assert len(CASES) >= 12
+
+
+def test_code_is_copied_last_and_tini_is_pid_1(project: Path) -> None:
+    text = render_dockerfile(make_plan(make_config(project), BuildOptions()))
+    lines = text.splitlines()
+    assert lines[-1] == "COPY src/ /src/"
+    assert 'ENTRYPOINT ["/usr/bin/tini", "--"]' in lines
+    assert lines.index("WORKDIR /src") < lines.index('CMD ["python", "-m", "cog.server.http"]')
+    assert not any(line.startswith("# syntax") or line.startswith("#syntax") for line in lines)
