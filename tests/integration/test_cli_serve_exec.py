@@ -1,0 +1,114 @@
+"""`cog serve` answering real HTTP, and `cog exec` with stdin and exit codes, on the real engine."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import docker
+import pytest
+
+from cog_py.predict.client import free_port
+from tests.integration.cli_support import dev_image_name, make_project, popen_cog, run_cog, test_containers
+
+pytestmark = [pytest.mark.engine, pytest.mark.slow]
+
+ECHO = """
+from cog import BasePredictor, Input
+
+
+class Predictor(BasePredictor):
+    def predict(self, text: str = Input(description="text")) -> str:
+        return "echo " + text
+"""
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory, engine: docker.DockerClient, base_image_311: str) -> Iterator[Path]:
+    made = make_project(tmp_path_factory.mktemp("serve"), "h6-serve", ECHO)
+    yield made
+    try:
+        engine.images.remove(dev_image_name(made), force=True)
+    except (docker.errors.ImageNotFound, docker.errors.APIError):
+        pass
+
+
+def _request(port: int, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        data = json.dumps(body).encode() if body is not None else None
+        conn.request(method, path, body=data, headers={"Content-Type": "application/json"} if data else {})
+        resp = conn.getresponse()
+        raw = resp.read()
+        return resp.status, json.loads(raw) if raw else {}
+    finally:
+        conn.close()
+
+
+def test_serve_answers_http_until_shutdown(project: Path, engine: docker.DockerClient) -> None:
+    port = free_port()
+    before = {c.id for c in test_containers(engine)}
+    proc = popen_cog(project, "serve", "-p", str(port))
+    try:
+        deadline = time.monotonic() + 600
+        status = None
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, proc.communicate()
+            try:
+                status = _request(port, "GET", "/health-check")[1].get("status")
+            except (OSError, http.client.HTTPException, ValueError):
+                status = None
+            if status == "READY":
+                break
+            time.sleep(0.3)
+        assert status == "READY"
+        code, body = _request(port, "POST", "/predictions", {"input": {"text": "hi"}})
+        assert (code, body["status"], body["output"]) == (200, "succeeded", "echo hi")
+        assert _request(port, "POST", "/shutdown")[0] == 200
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert f"Serving at http://localhost:{port}" in err
+    assert {c.id for c in test_containers(engine)} - before == set()
+
+
+def test_exec_passes_stdin_and_output(project: Path) -> None:
+    result = run_cog(project, "exec", "python", "-c", "import sys; print(sys.stdin.read().upper())", stdin="hello exec\n")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "HELLO EXEC\n\n"
+    assert "Running 'python -c" in result.stderr
+
+
+def test_exec_sees_the_project_and_env(project: Path) -> None:
+    result = run_cog(project, "exec", "-e", "X=42", "sh", "-c", "pwd; ls; echo $X; echo oops >&2")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "/src" and "predict.py" in lines and lines[-1] == "42"
+    assert "oops" in result.stderr
+
+
+def test_exec_exit_status(project: Path) -> None:
+    result = run_cog(project, "exec", "python", "-c", "raise SystemExit(3)")
+    assert result.returncode == 3
+    assert "container exited with status 3" in result.stderr
+
+
+def test_exec_without_predictor(tmp_path: Path, engine: docker.DockerClient, base_image_311: str) -> None:
+    bare = tmp_path / "h6-bare"
+    bare.mkdir()
+    (bare / "cog.yaml").write_text('build:\n  python_version: "3.11"\n')
+    try:
+        result = run_cog(bare, "exec", "python", "-c", "print(6 * 7)")
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == "42\n"
+    finally:
+        try:
+            engine.images.remove(dev_image_name(bare), force=True)
+        except (docker.errors.ImageNotFound, docker.errors.APIError):
+            pass
