@@ -72,10 +72,17 @@ def test_login_push_pull_predict(tmp_path: Path, engine: docker.DockerClient, re
             pass
 
 
-def test_push_to_unreachable_registry(tmp_path: Path, base_image_311: str) -> None:
+def test_push_to_unreachable_registry(tmp_path: Path, engine: docker.DockerClient, base_image_311: str) -> None:
     from cog_py.predict.client import free_port
 
     project = make_project(tmp_path, "h6-unreachable", GREETER)
-    result = run_cog(project, "push", f"127.0.0.1:{free_port()}/h6/nothing:v1", DOCKER_CONFIG=str(tmp_path / "cfg"))
-    assert result.returncode == 1
-    assert "Cannot reach the registry 127.0.0.1:" in result.stderr
+    image = f"127.0.0.1:{free_port()}/h6/nothing:v1"
+    try:
+        result = run_cog(project, "push", image, DOCKER_CONFIG=str(tmp_path / "cfg"))
+        assert result.returncode == 1
+        assert "Cannot reach the registry 127.0.0.1:" in result.stderr
+    finally:
+        try:
+            engine.images.remove(image, force=True)
+        except (docker.errors.ImageNotFound, docker.errors.APIError):
+            pass
