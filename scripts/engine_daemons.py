@@ -91,7 +91,9 @@ def registry_up(state: Path, name: str, port: int, *, auth: bool) -> None:
         say(f"{label}: already running")
         return
     if registry_answers(port):
-        raise EngineScriptError(f"{label}: the port answers but scripts/engine did not start that registry; stop it or pick another port")
+        raise EngineScriptError(
+            f"{label}: the port answers but scripts/engine did not start that registry; stop it or pick another port"
+        )
     if shutil.which("docker-registry") is None:
         apt_install(["docker-registry"])
     (home / "data").mkdir(parents=True, exist_ok=True)

@@ -144,7 +144,10 @@ def _no_leftover_test_containers() -> Iterator[None]:
     before = set(_labelled_containers(client))
     yield
     deadline = time.monotonic() + 10  # give auto-removing containers a moment
-    while (leftovers := {k: v for k, v in _labelled_containers(client).items() if k not in before}) and time.monotonic() < deadline:
+    while True:
+        leftovers = {key: c for key, c in _labelled_containers(client).items() if key not in before}
+        if not leftovers or time.monotonic() > deadline:
+            break
         time.sleep(0.5)
     names = ", ".join(f"{c.name} (image {c.attrs['Config']['Image']})" for c in leftovers.values())
     for container in leftovers.values():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import socket
@@ -67,7 +68,8 @@ def test_seeded_base_image_is_labelled_as_a_standin(
 
 def test_seeded_base_image_lets_pip_install_from_pypi(base_image_311: str, run_container: Callable[..., str]) -> None:
     # No PEP 668 marker, the host's CA bundle trusted, PyPI reached over host networking.
-    output = run_container(base_image_311, ["sh", "-c", "pip install -q --no-cache-dir --root-user-action=ignore six==1.16.0 && python -c 'import six; print(six.__version__)'"])
+    script = "pip install -q --no-cache-dir --root-user-action=ignore six==1.16.0 && python -c 'import six; print(six.__version__)'"
+    output = run_container(base_image_311, ["sh", "-c", script])
     assert output.strip().splitlines()[-1] == "1.16.0"
 
 
@@ -82,9 +84,12 @@ def tiny_image(engine: docker.DockerClient) -> Iterator[str]:
             tar.addfile(info, io.BytesIO(data))
     context.seek(0)
     tag = f"cog-py-test/tiny:{uuid.uuid4().hex[:12]}"
-    image, _ = engine.images.build(fileobj=context, custom_context=True, tag=tag, labels=TEST_LABELS, network_mode="host", rm=True)
+    image, _ = engine.images.build(
+        fileobj=context, custom_context=True, tag=tag, labels=TEST_LABELS, network_mode="host", rm=True
+    )
     yield tag
-    engine.images.remove(image.id, force=True)
+    with contextlib.suppress(docker.errors.ImageNotFound):
+        engine.images.remove(image.id, force=True)
 
 
 def push(client: docker.DockerClient, repository: str, tag: str, auth_config: dict[str, str] | None = None) -> list[str]:
@@ -102,15 +107,15 @@ def isolated_client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     client.close()
 
 
-def test_push_and_pull_with_password(engine: docker.DockerClient, isolated_client: docker.DockerClient, registry: Registry, tiny_image: str) -> None:
+def test_push_and_pull_with_password(isolated_client: docker.DockerClient, registry: Registry, tiny_image: str) -> None:
     image = isolated_client.images.get(tiny_image)
     repository, tag = f"{registry.url}/{tiny_image.split(':')[0]}", tiny_image.split(":")[1]
     image.tag(repository, tag)
     isolated_client.login(username=registry.username, password=registry.password, registry=registry.url, reauth=True)
     assert push(isolated_client, repository, tag) == []
-    isolated_client.images.remove(f"{repository}:{tag}")
+    isolated_client.images.remove(image.id, force=True)  # every tag: the pull must fetch it all back
     with pytest.raises(docker.errors.ImageNotFound):
-        isolated_client.images.get(f"{repository}:{tag}")
+        isolated_client.images.get(image.id)
 
     pulled = isolated_client.images.pull(repository, tag=tag, auth_config=registry.auth_config)
     assert pulled.id == image.id
@@ -125,7 +130,8 @@ def test_wrong_password_is_refused(isolated_client: docker.DockerClient, registr
     repository, tag = f"{registry.url}/{tiny_image.split(':')[0]}", tiny_image.split(":")[1]
     isolated_client.images.get(tiny_image).tag(repository, tag)
     try:
-        errors = push(isolated_client, repository, tag, auth_config={"username": registry.username, "password": "not-the-password"})
+        wrong = {"username": registry.username, "password": "not-the-password"}
+        errors = push(isolated_client, repository, tag, auth_config=wrong)
         assert errors, "a push with a wrong password must fail"
         assert push(isolated_client, repository, tag) != [], "a push without credentials must fail"
     finally:
