@@ -13,7 +13,9 @@ import sys
 
 def main() -> None:
     server_python = os.environ.get("COG_SERVER_PYTHON")
-    if server_python and os.path.realpath(server_python) != os.path.realpath(sys.executable):
+    # Compare the paths as given: a venv's python is a symlink to the base interpreter, so
+    # resolving links would make the server venv look like this interpreter.
+    if server_python and os.path.abspath(server_python) != os.path.abspath(sys.executable):
         # The worker must run with the user's interpreter, which is this one.
         os.environ.setdefault("COG_WORKER_PYTHON", sys.executable)
         os.execv(server_python, [server_python, "-m", "cog_py.server", *sys.argv[1:]])
