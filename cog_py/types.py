@@ -141,7 +141,7 @@ class File(io.IOBase):
         scheme = value.split(":", 1)[0].lower()
         if scheme == "data":
             buffer = io.BytesIO(decode_data_url(value)[1])
-            buffer.name = filename_from_url(value)  # type: ignore[attr-defined]
+            buffer.name = filename_from_url(value)
             return buffer
         if scheme in ("http", "https"):
             return URLFile(value)
@@ -166,10 +166,12 @@ class URLFile(io.IOBase):
         return True
 
     def read(self, size: int = -1) -> bytes:
-        return self._stream().read(size)
+        data: bytes = self._stream().read(size)
+        return data
 
     def readline(self, size: int | None = -1) -> bytes:
-        return self._stream().readline(size)
+        line: bytes = self._stream().readline(size)
+        return line
 
     def close(self) -> None:
         if self._response is not None:

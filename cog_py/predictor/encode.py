@@ -54,7 +54,7 @@ def _encode_file_object(fileobj: io.IOBase, file_encoder: FileEncoder) -> str:
         if fileobj.seekable():
             fileobj.seek(0)
         with open(target, "wb") as out:
-            shutil.copyfileobj(fileobj, out)  # type: ignore[misc]
+            shutil.copyfileobj(fileobj, out)
         return file_encoder(target)
     finally:
         shutil.rmtree(directory, ignore_errors=True)

@@ -52,7 +52,7 @@ def inspect_callable(
 ) -> PredictorInfo:
     """Describe `fn` (a bound method or a function) as the predictor `ref`."""
     file = ref.split(":", 1)[0]
-    method = method or getattr(fn, "__name__", "predict")
+    method = method or str(getattr(fn, "__name__", "predict"))
     owner = ref.split(":", 1)[1] if ":" in ref else ""
     target = f"{owner}.{method}()" if is_class else f"{method}()"
 

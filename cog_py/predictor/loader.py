@@ -150,5 +150,6 @@ def _user_hook(instance: Any, cls: type, name: str) -> Callable[..., Any] | None
         if klass in _BASES:
             return None
         if name in vars(klass):
-            return getattr(instance, name)
+            hook: Callable[..., Any] = getattr(instance, name)
+            return hook
     return None

@@ -78,16 +78,17 @@ class SchemaWalker:
     def resolve(self, schema: dict[str, Any]) -> dict[str, Any]:
         ref = schema.get("$ref")
         if isinstance(ref, str) and ref.startswith(_REF):
-            return self.components.get(ref[len(_REF):], {})
+            target: dict[str, Any] = self.components.get(ref[len(_REF):], {})
+            return target
         return schema
 
     def check(self, schema: dict[str, Any], value: Any, path: tuple[str | int, ...]) -> list[Issue]:
         """Return the issues of `value` against `schema` (first failing rule per value)."""
         schema = self.resolve(schema)
         for sub in schema.get("allOf", []):
-            issues = self.check(sub, value, path)
-            if issues:
-                return issues
+            found = self.check(sub, value, path)
+            if found:
+                return found
         if "anyOf" in schema:
             if not any(not self.check(sub, value, path) for sub in schema["anyOf"]):
                 return [Issue(path, "anyOf", value)]
@@ -207,11 +208,11 @@ def unknown_inputs_message(unknown: list[str], valid: list[str]) -> str:
 def input_component(doc: dict[str, Any], *, train: bool = False) -> dict[str, Any]:
     """The Input (or TrainingInput, falling back to Input) component of an OpenAPI document."""
     schemas = doc.get("components", {}).get("schemas", {})
-    if train and "TrainingInput" in schemas:
-        return schemas["TrainingInput"]
-    if "Input" not in schemas:
+    name = "TrainingInput" if train and "TrainingInput" in schemas else "Input"
+    if name not in schemas:
         raise InputValidationError([("", "OpenAPI schema is missing Input component")])
-    return schemas["Input"]
+    component: dict[str, Any] = schemas[name]
+    return component
 
 
 def validate_cli_inputs(doc: dict[str, Any], payload: dict[str, Any], *, train: bool = False) -> dict[str, Any]:
@@ -259,8 +260,9 @@ def validate_server_inputs(doc: dict[str, Any], payload: Any, *, train: bool = F
         payload = {}
     if not isinstance(payload, dict):
         raise _server_error([Issue((), "type", payload, "object")])
-    properties = component.get("properties", {})
-    payload = {k: v for k, v in payload.items() if k in properties}
+    properties: dict[str, Any] = component.get("properties", {})
+    cleaned: dict[str, Any] = {k: v for k, v in payload.items() if k in properties}
+    payload = cleaned
     walker = SchemaWalker(doc.get("components", {}).get("schemas", {}))
     issues = walker.check_object(component, payload, ())
     flagged = {i.path[0] for i in issues}
@@ -270,5 +272,5 @@ def validate_server_inputs(doc: dict[str, Any], payload: Any, *, train: bool = F
         raise _server_error(sorted(issues, key=lambda i: order.get(str(i.path[0]), 0)))
     for name, prop in properties.items():
         if name not in payload and prop.get("nullable") and "default" not in prop:
-            payload[name] = None
-    return payload
+            cleaned[name] = None
+    return cleaned
