@@ -136,7 +136,20 @@ def build_image(config: Config, settings: BuildSettings, say: Say, *, client: An
     name = image_name(config, settings.tag)
     say(f"Building Docker image from environment in cog.yaml as {name}...")
     prep = prepare(config, settings, say)
-    client = client or connect()
+    if client is not None:
+        return _build(config, settings, prep, name, client, say, started)
+    client = connect()
+    try:
+        return _build(config, settings, prep, name, client, say, started)
+    finally:
+        client.close()
+
+
+def _build(config: Config, settings: BuildSettings, prep: Prepared, name: str, client: Any, say: Say,
+           started: float) -> BuiltImage:
+    from cog_py.docker import build as dbuild
+    from cog_py.docker import images
+
     release = settings.mode == "release"
     build_tag = f"cog-py-tmp:{uuid.uuid4().hex[:16]}" if release else name
     context = _context(prep, say)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import docker
@@ -17,10 +18,17 @@ ENGINE_HINT = (
 
 def connect() -> Any:
     """A docker SDK client for the engine from the environment (DOCKER_HOST or the default socket)."""
+    host = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+    if host.startswith("unix://") and not os.path.exists(host[len("unix://"):]):
+        # Checked here: the SDK leaks the socket of a failed unix connect.
+        raise DockerError(f"cannot reach the Docker engine: no socket at {host[len('unix://'):]}", hint=ENGINE_HINT)
+    client = None
     try:
         client = docker.from_env(timeout=600)
         client.ping()
     except docker.errors.DockerException as exc:
+        if client is not None:
+            client.close()
         raise DockerError(f"cannot reach the Docker engine: {_reason(exc)}", hint=ENGINE_HINT) from exc
     return client
 

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from cog_py.build import wheel
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("COG_PY_CACHE_DIR", str(tmp_path))
+    return tmp_path
+
+
+def test_runtime_wheel_is_built_once_and_reused(cache: Path) -> None:
+    said: list[str] = []
+    first = wheel.runtime_wheel(said.append)
+    mtime = first.stat().st_mtime_ns
+    second = wheel.runtime_wheel(said.append)
+    assert first == second and second.stat().st_mtime_ns == mtime
+    assert len(said) == 1  # "Building ..." only the first time
+    assert first.is_relative_to(cache) and first.name == wheel.runtime_wheel_name()
+
+
+def test_runtime_wheel_contents(cache: Path) -> None:
+    with zipfile.ZipFile(wheel.runtime_wheel()) as zf:
+        names = zf.namelist()
+        assert "cog_py/__init__.py" in names and "cog/__init__.py" in names
+        assert any(n.endswith(".dist-info/METADATA") for n in names)
+        assert any(n.endswith(".dist-info/RECORD") for n in names)
+        assert not any("__pycache__" in n or n.endswith(".pyc") or "/templates/" in n for n in names)
+        assert zf.testzip() is None
+
+
+def test_wheel_bytes_are_reproducible(cache: Path, tmp_path: Path) -> None:
+    a, b = tmp_path / "a.whl", tmp_path / "b.whl"
+    wheel._write_wheel(a)
+    wheel._write_wheel(b)
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_cache_dir_default(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("COG_PY_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert wheel.cache_dir() == tmp_path / "cog_py"
