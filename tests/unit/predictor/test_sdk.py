@@ -67,6 +67,14 @@ def test_base_model_is_a_dataclass() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         Frozen(1).a = 2  # type: ignore[misc]
 
+    class WithList(cog.BaseModel):
+        tags: list[str] = []
+        meta: dict = {}
+
+    first, second = WithList(), WithList()
+    first.tags.append("a")
+    assert second.tags == [] and WithList(tags=["b"]).tags == ["b"]
+
     class Manual(cog.BaseModel, auto_dataclass=False):
         a: int
 
