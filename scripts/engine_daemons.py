@@ -8,12 +8,14 @@ import time
 from pathlib import Path
 
 from engine_state import (
+    DEFAULT_DOCKER_HOST,
     REGISTRY_PASSWORD,
     REGISTRY_USER,
     EngineScriptError,
     apt_install,
     child_ended,
     docker_cli,
+    docker_host,
     read_pid,
     run,
     say,
@@ -23,6 +25,18 @@ from engine_state import (
 
 # Flags from MACHINE.md: no iptables/NAT and no bridge; containers use host networking or none.
 DOCKERD_FLAGS = ["--iptables=false", "--ip-forward=false", "--ip-masq=false", "--bridge=none"]
+
+
+def dockerd_argv(state: Path) -> list[str]:
+    """dockerd's command line. A DOCKER_HOST other than the default socket gets a private engine:
+    its own socket, data, exec root and pid file under the state dir (used by the tests)."""
+    host = docker_host()
+    if host == DEFAULT_DOCKER_HOST:
+        return ["dockerd", *DOCKERD_FLAGS]
+    if not host.startswith("unix://"):
+        raise EngineScriptError(f"DOCKER_HOST={host}: scripts/engine can only start an engine on a unix:// socket")
+    private = [f"--host={host}", f"--data-root={state / 'docker'}", f"--exec-root={state / 'exec'}"]
+    return ["dockerd", *DOCKERD_FLAGS, *private, f"--pidfile={state / 'docker.pid'}"]
 
 
 def engine_answers() -> bool:
@@ -47,7 +61,7 @@ def engine_up(state: Path) -> bool:
     say("engine: starting dockerd")
     started = time.monotonic()
     log = state / "dockerd.log"
-    pid = start_background(["dockerd", *DOCKERD_FLAGS], log, pid_file)
+    pid = start_background(dockerd_argv(state), log, pid_file)
     deadline = started + 90
     while not engine_answers():
         if (ended := child_ended(pid)) is not None:

@@ -34,6 +34,22 @@ BASE_IMAGES: dict[str, str] = {
 }
 
 
+DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock"
+
+
+def docker_host() -> str:
+    """The engine to use: DOCKER_HOST (the docker CLI and SDK read it too) or the local socket."""
+    return os.environ.get("DOCKER_HOST") or DEFAULT_DOCKER_HOST
+
+
+def base_images() -> dict[str, str]:
+    """BASE_IMAGES, or COG_ENGINE_BASE_IMAGES="tag=release,..." (empty: seed nothing)."""
+    spec = os.environ.get("COG_ENGINE_BASE_IMAGES")
+    if spec is None:
+        return dict(BASE_IMAGES)
+    return dict(item.strip().rsplit("=", 1) for item in spec.split(",") if item.strip())
+
+
 def state_dir() -> Path:
     return Path(os.environ.get("COG_ENGINE_STATE", "/var/lib/cog-py-engine"))
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shutil
 import socket
 import subprocess
 import tarfile
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -34,13 +36,15 @@ def engine_script(*args: str, env: dict[str, str] | None = None) -> subprocess.C
 
 
 def dockerd_pids() -> list[int]:
+    """Live dockerd processes (a stopped one may linger a moment as a zombie)."""
     pids = []
-    for stat in Path("/proc").glob("[0-9]*/comm"):
+    for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            if stat.read_text().strip() == "dockerd":
-                pids.append(int(stat.parent.name))
+            name, fields = stat.read_text().rsplit(")", 1)
         except OSError:
             continue
+        if name.endswith("(dockerd") and fields.split()[0] != "Z":
+            pids.append(int(stat.parent.name))
     return pids
 
 
@@ -212,3 +216,41 @@ def test_seed_reuses_the_cached_release_rootfs(engine: docker.DockerClient) -> N
         assert again.stderr.strip() == f"{tag}: present"
     finally:
         engine.images.remove(tag, force=True)
+
+
+@pytest.fixture
+def private_state() -> Iterator[Path]:
+    # Short path: dockerd and containerd put unix sockets under it (108-byte limit).
+    state = Path(tempfile.mkdtemp(prefix="cog-engine-", dir="/tmp"))
+    yield state
+    shutil.rmtree(state, ignore_errors=True)
+
+
+def test_down_stops_the_engine_up_started_and_only_that(engine: docker.DockerClient, private_state: Path) -> None:
+    # A private engine (own socket and data) stands in for "no engine was running".
+    ports = free_port(), free_port()
+    env = {
+        "COG_ENGINE_STATE": str(private_state),
+        "DOCKER_HOST": f"unix://{private_state / 'docker.sock'}",
+        "COG_ENGINE_REGISTRY_PORT": str(ports[0]),
+        "COG_ENGINE_REGISTRY_OPEN_PORT": str(ports[1]),
+        "COG_ENGINE_BASE_IMAGES": "",
+    }
+    before = set(dockerd_pids())
+    try:
+        up = engine_script("up", env=env)
+        assert up.returncode == 0, up.stderr
+        assert "engine: starting dockerd" in up.stderr
+        started = set(dockerd_pids()) - before
+        assert len(started) == 1, up.stderr
+        assert f"engine: started dockerd (pid {started.pop()}" in up.stderr
+        again = engine_script("up", env=env)
+        assert again.stderr.splitlines()[0].startswith("engine: already running (started by scripts/engine, pid")
+        assert "nothing to do" in again.stderr
+    finally:
+        down = engine_script("down", env=env)
+    assert down.returncode == 0, down.stderr
+    assert "engine: stopping dockerd" in down.stderr and "engine: stopped" in down.stderr
+    assert set(dockerd_pids()) == before
+    assert not any(answers(port) for port in ports)
+    assert engine.ping()  # the shared engine was not touched
