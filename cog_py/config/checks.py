@@ -6,6 +6,7 @@ those), so one load reports every problem at once.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,11 @@ MIN_PYTHON = (3, 10)
 MIN_CUDA_MAJOR = 11
 _REF = re.compile(r"^[^:]+\.py:[A-Za-z_][A-Za-z0-9_]*$")
 _REF_EXAMPLES = {"predict": "predict.py:Predictor", "run": "run.py:Runner", "train": "train.py:Trainer"}
+
+
+def _q(value: str) -> str:
+    """Quote a user value on one line (a newline in it must not split the problem line)."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 @dataclass
@@ -60,7 +66,7 @@ def _check_refs(data: dict[str, Any], source: YamlSource, found: Findings) -> No
     for key, example in _REF_EXAMPLES.items():
         value = data.get(key)
         if isinstance(value, str) and not _REF.match(value.strip()):
-            found.problem(source, (key,), f"must be in the form '{example}' (got \"{value}\")")
+            found.problem(source, (key,), f"must be in the form '{example}' (got {_q(value)})")
 
 
 def _check_build(build: dict[str, Any], source: YamlSource, project_dir: Path, found: Findings) -> None:
@@ -73,7 +79,7 @@ def _check_build(build: dict[str, Any], source: YamlSource, project_dir: Path, f
         )
     requirements = build.get("python_requirements")
     if isinstance(requirements, str) and not (project_dir / requirements).is_file():
-        found.problem(source, ("build", "python_requirements"), f'file does not exist (got "{requirements}")')
+        found.problem(source, ("build", "python_requirements"), f'file does not exist (got {_q(requirements)})')
     for key in ("run", "pre_install"):
         items = build.get(key)
         if isinstance(items, list):
@@ -100,11 +106,11 @@ def _check_python_version(version: Any, source: YamlSource, found: Findings) -> 
     parsed = python_version_tuple(version)
     if parsed is None:
         if re.fullmatch(r"\d+", version.strip()):
-            found.problem(source, loc, f"must include major and minor version (e.g., '3.11') (got \"{version}\")")
+            found.problem(source, loc, f"must include major and minor version (e.g., '3.11') (got {_q(version)})")
         else:
-            found.problem(source, loc, f'invalid major/minor version number (got "{version}")')
+            found.problem(source, loc, f'invalid major/minor version number (got {_q(version)})')
     elif parsed < MIN_PYTHON:
-        found.problem(source, loc, f'minimum supported Python version is 3.10 (got "{version}")')
+        found.problem(source, loc, f'minimum supported Python version is 3.10 (got {_q(version)})')
 
 
 def _check_run_item(item: Any, loc: Loc, source: YamlSource, found: Findings) -> None:
@@ -122,7 +128,7 @@ def _check_run_item(item: Any, loc: Loc, source: YamlSource, found: Findings) ->
                 found.problem(source, (*loc, "mounts", index, key), "required key is missing")
         kind = mount.get("type")
         if isinstance(kind, str) and kind != "secret":
-            found.problem(source, (*loc, "mounts", index, "type"), f'must be "secret" (got "{kind}")')
+            found.problem(source, (*loc, "mounts", index, "type"), f'must be "secret" (got {_q(kind)})')
 
 
 def _check_cuda(build: dict[str, Any], source: YamlSource, found: Findings) -> None:
@@ -131,14 +137,14 @@ def _check_cuda(build: dict[str, Any], source: YamlSource, found: Findings) -> N
         loc = ("build", "cuda")
         match = re.fullmatch(r"(\d+)\.(\d+)(?:\.\d+)?", cuda.strip())
         if re.fullmatch(r"\d+", cuda.strip()):
-            found.problem(source, loc, f"must include both major and minor versions (e.g., '11.8') (got \"{cuda}\")")
+            found.problem(source, loc, f"must include both major and minor versions (e.g., '11.8') (got {_q(cuda)})")
         elif match is None:
-            found.problem(source, loc, f'invalid major version number (got "{cuda}")')
+            found.problem(source, loc, f'invalid major version number (got {_q(cuda)})')
         elif int(match[1]) < MIN_CUDA_MAJOR:
-            found.problem(source, loc, f'minimum supported CUDA version is 11 (got "{cuda}")')
+            found.problem(source, loc, f'minimum supported CUDA version is 11 (got {_q(cuda)})')
     cudnn = build.get("cudnn")
     if isinstance(cudnn, str) and not re.fullmatch(r"\d+(\.\d+)*", cudnn.strip()):
-        found.problem(source, ("build", "cudnn"), f'must be a version number such as "8" or "9" (got "{cudnn}")')
+        found.problem(source, ("build", "cudnn"), f'must be a version number such as "8" or "9" (got {_q(cudnn)})')
 
 
 def _check_environment(entries: Any, source: YamlSource, found: Findings) -> None:

@@ -52,19 +52,21 @@ def inspect_callable(
 ) -> PredictorInfo:
     """Describe `fn` (a bound method or a function) as the predictor `ref`."""
     file = ref.split(":", 1)[0]
+    line = def_line(fn)
+    located = f"{file}:{line}" if line else file
     method = method or str(getattr(fn, "__name__", "predict"))
     owner = ref.split(":", 1)[1] if ":" in ref else ""
     target = f"{owner}.{method}()" if is_class else f"{method}()"
 
     def failer(param: str | None) -> Callable[[str], SchemaError]:
-        where = f"{file}: {target}" + (f": parameter '{param}'" if param else "")
+        where = f"{located}: {target}" + (f": parameter '{param}'" if param else "")
         return lambda problem: SchemaError(f"{where}: {problem}", _HINT.format(file=file))
 
     try:
         hints = typing.get_type_hints(fn, include_extras=True)
     except Exception as exc:  # NameError for an unknown name in a string annotation, etc.
         raise SchemaError(
-            f"{file}: {target}: cannot resolve the type annotations: {type(exc).__name__}: {exc}",
+            f"{located}: {target}: cannot resolve the type annotations: {type(exc).__name__}: {exc}",
             f"Import every name used in the annotations of {target} in {file}.",
         ) from None
     signature = pyinspect.signature(fn)
@@ -73,7 +75,7 @@ def inspect_callable(
         inputs.append(_input_field(param, order, hints, failer(param.name), method))
     if "return" not in hints or hints["return"] is type(None):
         raise SchemaError(
-            f"{file}: {target}: missing return type annotation on {method}",
+            f"{located}: {target}: missing return type annotation on {method}",
             f"Annotate what {method}() returns, e.g. `def {method}(...) -> str:`.",
         )
     output = output_type(hints["return"], failer(None))
@@ -81,7 +83,7 @@ def inspect_callable(
     streaming = bool(getattr(fn, "__cog_streaming__", False))
     if streaming and output.mode is OutputMode.SINGLE:
         raise SchemaError(
-            f"{file}: {target}: @streaming requires Iterator[...], AsyncIterator[...], "
+            f"{located}: {target}: @streaming requires Iterator[...], AsyncIterator[...], "
             "ConcatenateIterator[...] or AsyncConcatenateIterator[...] return type",
             "Return an iterator (yield the chunks) or remove @streaming.",
         )
@@ -99,6 +101,19 @@ def inspect_callable(
         setup_weights=setup is not None and "weights" in pyinspect.signature(setup).parameters,
         has_healthcheck=healthcheck is not None,
     )
+
+
+def def_line(obj: Any) -> int | None:
+    """The line of the `def`/`class` statement (after any decorators), for error messages."""
+    target = getattr(obj, "__func__", obj)
+    try:
+        lines, start = pyinspect.getsourcelines(target)
+    except (OSError, TypeError):
+        return None
+    for offset, text in enumerate(lines):
+        if text.lstrip().startswith(("def ", "async def ", "class ")):
+            return start + offset
+    return start
 
 
 def _input_field(

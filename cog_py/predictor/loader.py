@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 from cog_py.errors import PredictorError
 from cog_py.predictor.adt import PredictorInfo
-from cog_py.predictor.inspect import inspect_callable, unwrap_defaults
+from cog_py.predictor.inspect import def_line, inspect_callable, unwrap_defaults
 from cog_py.sdk.predictor import BasePredictor, BaseRunner
 
 _BASES = (BaseRunner, BasePredictor, object)
@@ -97,6 +97,8 @@ def _find_target(module: ModuleType, file: str, name: str | None, mode: str) -> 
 def _user_method(cls: type, mode: str, file: str) -> str:
     """Pick train(), or run() / predict() defined by the user's classes (not our bases)."""
     names = ("train",) if mode == "train" else ("run", "predict")
+    line = def_line(cls)
+    file = f"{file}:{line}" if line else file
     defined = {n for klass in cls.__mro__ if klass not in _BASES for n in names if n in vars(klass)}
     if mode != "train" and defined == {"run", "predict"}:
         raise PredictorError(

@@ -122,8 +122,10 @@ class Creator:
             return
         now = time.time()
         pending = runner.admit(pred_id, now)
+        # A @streaming model keeps every prediction's events, so a client can subscribe late.
+        events = sse or (self.kind == "predictions" and bool(runner.info.get("streaming")))
         header: dict[str, Any] = {"t": protocol.PREDICT, "id": pred_id, "created_at": now, "kind": self.kind,
-                                  "wh": None, "sse": sse, "ack": prefer_async and not sse}
+                                  "wh": None, "sse": events, "ack": prefer_async and not sse}
         webhook = body.get("webhook")
         if isinstance(webhook, str) and webhook.startswith(("http://", "https://")):
             events = body.get("webhook_events_filter") or ALL_EVENTS
@@ -133,9 +135,9 @@ class Creator:
                                             backoff=s.webhook_backoff, timeout=s.webhook_timeout,
                                             token=s.webhook_auth_token, trace_headers=trace)
             header["wh"] = sorted(events - {"completed"})
-        if sse:
+        if events:
             pending.stream = EventStream(runner.settings.stream_history)
-            pending.via_sse = True
+            pending.via_sse = sse
         if header["ack"]:
             pending.accepted = asyncio.get_running_loop().create_future()
         runner.dispatch(pending, header, raw)

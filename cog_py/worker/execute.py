@@ -36,7 +36,7 @@ class Executor:
     """Everything a prediction needs from the loaded predictor, shared by sync and async runs."""
 
     def __init__(self, loaded: Any, send: Callable[[dict[str, Any], bytes], None], *,
-                 upload_url: str | None, drain: Callable[[], None]) -> None:
+                 upload_url: str | None, drain: Callable[[], None], active: dict[str, Any]) -> None:
         from cog_py.predictor.coerce import prepare_inputs
         from cog_py.predictor.encode import encode_output
         from cog_py.predictor.adt import Kind
@@ -46,6 +46,7 @@ class Executor:
         self.info = loaded.info
         self.send = send
         self.drain = drain
+        self.active = active          # the capture router's running predictions
         self._prepare = prepare_inputs
         self._encode = encode_output
         self.file_encoder = FileEncoder(upload_url)
@@ -125,6 +126,7 @@ class Executor:
         from cog_py.scope import scope_for_prediction
 
         token = current_target.set(rec)
+        self.active[rec.id] = rec
         try:
             if rec.cancel_requested:
                 raise CancelationException()
@@ -152,6 +154,7 @@ class Executor:
             self.fail(rec, exc)
         finally:
             current_target.reset(token)
+            self.active.pop(rec.id, None)
         self.finish(rec, prepared)
 
     # -- async --------------------------------------------------------------------------------
@@ -168,6 +171,7 @@ class Executor:
 
         rec.task = asyncio.current_task()
         current_target.set(rec)   # the task runs in its own context copy
+        self.active[rec.id] = rec
         try:
             if rec.cancel_requested:
                 raise asyncio.CancelledError()
@@ -192,4 +196,7 @@ class Executor:
             rec.finish("canceled")
         except BaseException as exc:  # noqa: BLE001
             self.fail(rec, exc)
+        if len(self.active) == 1:
+            self.drain()
+        self.active.pop(rec.id, None)
         self.finish(rec, prepared)

@@ -94,7 +94,8 @@ class Worker:
         if slots > 1 and not info.is_async:
             raise SetupFailed("COG_MAX_CONCURRENCY > 1 requires an async run() or predict() method")
         schema = self._schema(project) if cfg.get("render_schema") else None
-        self.executor = Executor(self.loaded, self.send, upload_url=cfg.get("upload_url"), drain=self.capture.drain)
+        self.executor = Executor(self.loaded, self.send, upload_url=cfg.get("upload_url"), drain=self.capture.drain,
+                                 active=self.capture.router.active)
         if info.is_async:
             self.loop = asyncio.new_event_loop()
             asyncio.set_event_loop(self.loop)

@@ -1,0 +1,128 @@
+"""Cancellation of each predictor kind, and a worker that dies or must be killed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+pytestmark = pytest.mark.timeout(90)
+
+
+def _cancel_while_running(server, inputs, pred_id="c1", delay=0.5):
+    result = {}
+    thread = threading.Thread(
+        target=lambda: result.update(r=server.put(f"/predictions/{pred_id}", json={"input": inputs})))
+    thread.start()
+    time.sleep(delay)
+    t0 = time.monotonic()
+    assert server.post(f"/predictions/{pred_id}/cancel").status_code == 200
+    thread.join(30)
+    return result["r"], time.monotonic() - t0
+
+
+@pytest.mark.parametrize("spin", [False, True], ids=["sleep", "pure-python-loop"])
+def test_sync_cancel_within_a_second(make_server, spin):
+    server = make_server("sleeper.py:Predictor")
+    pids = server.worker_pids()
+    resp, took = _cancel_while_running(server, {"seconds": 20, "spin": spin})
+    assert resp.json()["status"] == "canceled"
+    assert took < 1.0
+    assert server.worker_pids() == pids   # no restart was needed
+    assert server.predict({"seconds": 0}).json()["status"] == "succeeded"
+
+
+def test_generator_cancel(make_server):
+    server = make_server("generator.py:Predictor")
+    resp, took = _cancel_while_running(server, {"n": 100, "delay": 0.2})
+    body = resp.json()
+    assert body["status"] == "canceled"
+    assert body["output"][:2] == ["chunk 0", "chunk 1"]
+    assert took < 1.0
+
+
+def test_async_cancel(make_server):
+    server = make_server("async_sleeper.py:Predictor")
+    resp, took = _cancel_while_running(server, {"seconds": 20})
+    assert resp.json()["status"] == "canceled"
+    assert took < 1.0
+
+
+def test_async_prediction_cancel_with_respond_async(make_server):
+    server = make_server("async_sleeper.py:Predictor")
+    resp = server.post("/predictions", json={"id": "a1", "input": {"seconds": 20}},
+                       headers={"prefer": "respond-async"})
+    assert resp.status_code == 202
+    assert resp.json()["id"] == "a1" and resp.json()["status"] == "starting"
+    assert server.post("/predictions/a1/cancel").status_code == 200
+    server.wait_for("READY", timeout=5)
+    assert server.post("/predictions/a1/cancel").status_code == 404
+
+
+def test_stuck_in_c_is_canceled_by_restarting_the_worker(make_server):
+    server = make_server("stuck_in_c.py:Predictor", env={"COG_CANCEL_GRACE_S": "1"})
+    pids = server.worker_pids()
+    resp, took = _cancel_while_running(server, {"seconds": 60})
+    assert resp.json()["status"] == "canceled"
+    assert took < 10
+    server.wait_for("READY", timeout=30)
+    assert server.worker_pids() != pids
+    assert server.predict({"seconds": 0}).json()["output"] == "done"
+
+
+def test_worker_sigkill_mid_prediction(make_server):
+    server = make_server("sleeper.py:Predictor")
+    [pid] = server.worker_pids()
+    result = {}
+    thread = threading.Thread(target=lambda: result.update(r=server.predict({"seconds": 20})))
+    thread.start()
+    server.wait_for("BUSY", timeout=10)
+    os.kill(pid, signal.SIGKILL)
+    thread.join(20)
+    body = result["r"].json()
+    assert body["status"] == "failed"
+    assert "Worker crashed" in body["error"]
+    # The server answered throughout, and set a new worker up.
+    server.wait_for("READY", timeout=30)
+    assert server.predict({"seconds": 0}).json()["status"] == "succeeded"
+    assert server.worker_pids() != [pid]
+
+
+@pytest.mark.parametrize("how", ["os_exit", "segv"])
+def test_hard_exit_in_predict(make_server, how):
+    server = make_server("failing.py:Predictor")
+    body = server.predict({"how": how}).json()
+    assert body["status"] == "failed"
+    assert "Worker crashed" in body["error"]
+    server.wait_for("READY", timeout=30)
+    assert server.predict({}).json()["output"] == "fine"
+
+
+def test_sigterm_lets_the_prediction_finish_and_exits_zero(make_server):
+    server = make_server("sleeper.py:Predictor")
+    result = {}
+    thread = threading.Thread(target=lambda: result.update(r=server.predict({"seconds": 1.5})))
+    thread.start()
+    server.wait_for("BUSY", timeout=10)
+    server.proc.send_signal(signal.SIGTERM)
+    thread.join(20)
+    assert result["r"].json()["status"] == "succeeded"
+    assert server.proc.wait(20) == 0
+
+
+def test_shutdown_endpoint_exits_zero(make_server):
+    server = make_server("hello.py:Predictor")
+    assert server.post("/shutdown").json() == {}
+    assert server.proc.wait(20) == 0
+
+
+def test_await_explicit_shutdown_ignores_sigterm(make_server):
+    server = make_server("hello.py:Predictor", args=["--await-explicit-shutdown", "true"])
+    server.proc.send_signal(signal.SIGTERM)
+    time.sleep(0.5)
+    assert server.health()["status"] == "READY"
+    server.post("/shutdown")
+    assert server.proc.wait(20) == 0
