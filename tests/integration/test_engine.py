@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import io
 import os
@@ -238,12 +239,16 @@ def test_down_stops_the_engine_up_started_and_only_that(engine: docker.DockerCli
     }
     before = set(dockerd_pids())
     try:
-        up = engine_script("up", env=env)
-        assert up.returncode == 0, up.stderr
-        assert "engine: starting dockerd" in up.stderr
+        # Two concurrent ups: the lock serialises them, one starts dockerd, the other finds it.
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            ups = list(pool.map(lambda _: engine_script("up", env=env), range(2)))
+        assert [up.returncode for up in ups] == [0, 0], [up.stderr for up in ups]
+        both = ups[0].stderr + ups[1].stderr
+        assert both.count("engine: starting dockerd") == 1, both
+        assert both.count("engine: already running (started by scripts/engine, pid") == 1, both
         started = set(dockerd_pids()) - before
-        assert len(started) == 1, up.stderr
-        assert f"engine: started dockerd (pid {started.pop()}" in up.stderr
+        assert len(started) == 1, both
+        assert f"engine: started dockerd (pid {started.pop()}" in both
         again = engine_script("up", env=env)
         assert again.stderr.splitlines()[0].startswith("engine: already running (started by scripts/engine, pid")
         assert "nothing to do" in again.stderr
