@@ -6,25 +6,19 @@ those), so one load reports every problem at once.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cog_py.config.environment import check_environment_entry
-from cog_py.config.problems import PYTHON_VERSION_REQUIRED
+from cog_py.config.problems import PYTHON_VERSION_REQUIRED, quote
 from cog_py.config.yamlsource import Loc, Problem, YamlSource
 
 MIN_PYTHON = (3, 10)
 MIN_CUDA_MAJOR = 11
 _REF = re.compile(r"^[^:]+\.py:[A-Za-z_][A-Za-z0-9_]*$")
 _REF_EXAMPLES = {"predict": "predict.py:Predictor", "run": "run.py:Runner", "train": "train.py:Trainer"}
-
-
-def _q(value: str) -> str:
-    """Quote a user value on one line (a newline in it must not split the problem line)."""
-    return json.dumps(value, ensure_ascii=False)
 
 
 @dataclass
@@ -66,7 +60,7 @@ def _check_refs(data: dict[str, Any], source: YamlSource, found: Findings) -> No
     for key, example in _REF_EXAMPLES.items():
         value = data.get(key)
         if isinstance(value, str) and not _REF.match(value.strip()):
-            found.problem(source, (key,), f"must be in the form '{example}' (got {_q(value)})")
+            found.problem(source, (key,), f"must be in the form '{example}' (got {quote(value)})")
 
 
 def _check_build(build: dict[str, Any], source: YamlSource, project_dir: Path, found: Findings) -> None:
@@ -79,7 +73,7 @@ def _check_build(build: dict[str, Any], source: YamlSource, project_dir: Path, f
         )
     requirements = build.get("python_requirements")
     if isinstance(requirements, str) and not (project_dir / requirements).is_file():
-        found.problem(source, ("build", "python_requirements"), f'file does not exist (got {_q(requirements)})')
+        found.problem(source, ("build", "python_requirements"), f'file does not exist (got {quote(requirements)})')
     for key in ("run", "pre_install"):
         items = build.get(key)
         if isinstance(items, list):
@@ -106,11 +100,11 @@ def _check_python_version(version: Any, source: YamlSource, found: Findings) -> 
     parsed = python_version_tuple(version)
     if parsed is None:
         if re.fullmatch(r"\d+", version.strip()):
-            found.problem(source, loc, f"must include major and minor version (e.g., '3.11') (got {_q(version)})")
+            found.problem(source, loc, f"must include major and minor version (e.g., '3.11') (got {quote(version)})")
         else:
-            found.problem(source, loc, f'invalid major/minor version number (got {_q(version)})')
+            found.problem(source, loc, f'invalid major/minor version number (got {quote(version)})')
     elif parsed < MIN_PYTHON:
-        found.problem(source, loc, f'minimum supported Python version is 3.10 (got {_q(version)})')
+        found.problem(source, loc, f'minimum supported Python version is 3.10 (got {quote(version)})')
 
 
 def _check_run_item(item: Any, loc: Loc, source: YamlSource, found: Findings) -> None:
@@ -128,7 +122,7 @@ def _check_run_item(item: Any, loc: Loc, source: YamlSource, found: Findings) ->
                 found.problem(source, (*loc, "mounts", index, key), "required key is missing")
         kind = mount.get("type")
         if isinstance(kind, str) and kind != "secret":
-            found.problem(source, (*loc, "mounts", index, "type"), f'must be "secret" (got {_q(kind)})')
+            found.problem(source, (*loc, "mounts", index, "type"), f'must be "secret" (got {quote(kind)})')
 
 
 def _check_cuda(build: dict[str, Any], source: YamlSource, found: Findings) -> None:
@@ -137,14 +131,14 @@ def _check_cuda(build: dict[str, Any], source: YamlSource, found: Findings) -> N
         loc = ("build", "cuda")
         match = re.fullmatch(r"(\d+)\.(\d+)(?:\.\d+)?", cuda.strip())
         if re.fullmatch(r"\d+", cuda.strip()):
-            found.problem(source, loc, f"must include both major and minor versions (e.g., '11.8') (got {_q(cuda)})")
+            found.problem(source, loc, f"must include both major and minor versions (e.g., '11.8') (got {quote(cuda)})")
         elif match is None:
-            found.problem(source, loc, f'invalid major version number (got {_q(cuda)})')
+            found.problem(source, loc, f'invalid major version number (got {quote(cuda)})')
         elif int(match[1]) < MIN_CUDA_MAJOR:
-            found.problem(source, loc, f'minimum supported CUDA version is 11 (got {_q(cuda)})')
+            found.problem(source, loc, f'minimum supported CUDA version is 11 (got {quote(cuda)})')
     cudnn = build.get("cudnn")
     if isinstance(cudnn, str) and not re.fullmatch(r"\d+(\.\d+)*", cudnn.strip()):
-        found.problem(source, ("build", "cudnn"), f'must be a version number such as "8" or "9" (got {_q(cudnn)})')
+        found.problem(source, ("build", "cudnn"), f'must be a version number such as "8" or "9" (got {quote(cudnn)})')
 
 
 def _check_environment(entries: Any, source: YamlSource, found: Findings) -> None:

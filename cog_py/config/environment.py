@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import re
+
+from cog_py.config.problems import quote
 
 _ENTRY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=.*$", re.DOTALL)
 
@@ -22,19 +23,15 @@ DENIED_NAMES = frozenset(
 DENIED_PREFIXES = ("R8_", "REPLICATE_", "CUDA_", "NVIDIA_", "NV_", "PGET_", "KUBERNETES_")
 
 
-def _q(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
 def check_environment_entry(entry: str, seen: set[str]) -> str | None:
     """Return what is wrong with one `NAME=value` entry (None if fine); add its name to `seen`."""
     if not _ENTRY.match(entry):
-        return f"environment variable {_q(entry)} is not in the KEY=VALUE format"
+        return f"environment variable {quote(entry)} is not in the KEY=VALUE format"
     name = entry.split("=", 1)[0]
     if name in DENIED_NAMES or name.startswith(DENIED_PREFIXES):
-        return f"environment variable {_q(name)} is not allowed: reserved for internal use"
+        return f"environment variable {quote(name)} is not allowed: reserved for internal use"
     if name in seen:
-        return f"environment variable {_q(name)} is already defined"
+        return f"environment variable {quote(name)} is already defined"
     seen.add(name)
     return None
 

@@ -40,6 +40,11 @@ def render(filename: str, problem: Problem) -> str:
     return f"{filename}:{problem.line}: {body}"
 
 
+def quote(value: str) -> str:
+    """Quote a user value on one line: a newline in it must not split the problem's line."""
+    return json.dumps(value, ensure_ascii=False)
+
+
 def describe_value(value: Any) -> str:
     """Name a YAML value briefly: `string "yes"`, `number 3`, `a list`."""
     if value is None:
@@ -49,7 +54,7 @@ def describe_value(value: Any) -> str:
     if isinstance(value, (int, float)):
         return f"number {value}"
     if isinstance(value, str):
-        return f"string {json.dumps(value if len(value) <= 40 else value[:37] + '...')}"
+        return f"string {quote(value if len(value) <= 40 else value[:37] + '...')}"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):

@@ -79,6 +79,11 @@ CASES: list[tuple[str, str, list[str]]] = [
         ['cog.yaml:3: build.python_requirements: file does not exist (got "reqs/missing.txt")'],
     ),
     ("predict-no-colon", PY + "predict: predict.py\n", ["cog.yaml:3: predict: must be in the form 'predict.py:Predictor' (got \"predict.py\")"]),
+    (
+        "predict-with-newline-stays-one-line",
+        PY + 'predict: "predict.py\\nPredictor"\n',
+        ["cog.yaml:3: predict: must be in the form 'predict.py:Predictor' (got \"predict.py\\nPredictor\")"],
+    ),
     ("predict-no-py", PY + "predict: predict:Predictor\n", ["cog.yaml:3: predict: must be in the form 'predict.py:Predictor' (got \"predict:Predictor\")"]),
     ("run-ref-bad", PY + "run: \"run.py:\"\n", ["cog.yaml:3: run: must be in the form 'run.py:Runner' (got \"run.py:\")"]),
     ("train-ref-bad", PY + "train: Trainer\n", ["cog.yaml:3: train: must be in the form 'train.py:Trainer' (got \"Trainer\")"]),
