@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Union
@@ -31,6 +32,15 @@ _CANONICAL = {
     "pydantic.v1": "pydantic",
     "pydantic.main": "pydantic",
 }
+
+
+# What `from cog import *` binds (the SDK's public names).
+SDK_NAMES = frozenset({
+    "AsyncConcatenateIterator", "BaseModel", "BasePredictor", "BaseRunner", "CancelationException",
+    "ConcatenateIterator", "ExperimentalFeatureWarning", "FieldInfo", "File", "Input", "Opaque", "Path",
+    "Scope", "Secret", "TrainingOutput", "URLFile", "URLPath", "concurrent", "current_scope",
+    "emit_metric", "streaming",
+})
 
 
 def canonical_module(name: str) -> str | None:
@@ -80,6 +90,7 @@ class SourceModule:
     display: str
     tree: ast.Module
     bindings: dict[str, ast.AST | Import] = field(default_factory=dict)
+    star_imports: list[Import] = field(default_factory=list)
 
     def line_prefix(self, node: ast.AST | None) -> str:
         """Return `file:line: ` for messages about `node`."""
@@ -131,6 +142,7 @@ def _collect(module: SourceModule, body: list[ast.stmt], *, override: bool = Tru
         elif isinstance(stmt, ast.ImportFrom):
             for alias in stmt.names:
                 if alias.name == "*":
+                    module.star_imports.append(Import(stmt.module or "", None, stmt.level, stmt))
                     continue
                 imp = Import(stmt.module or "", alias.name, stmt.level, stmt)
                 names.append((alias.asname or alias.name, imp))
@@ -247,9 +259,27 @@ class Resolver:
             return self.resolve_import(module, bound, seen)
         if isinstance(bound, ast.expr):
             return Constant(module, bound)
+        for star in module.star_imports:
+            found = self._from_star(module, star, name, seen)
+            if found is not None:
+                return found
         if hasattr(builtins, name):
             return Symbol("builtins", name)
         return None
+
+    def _from_star(self, module: SourceModule, star: Import, name: str, seen: frozenset[str]) -> Resolved:
+        """Resolve `name` through `from X import *`, where X is a module we can list."""
+        canon = canonical_module(star.module) if star.level == 0 else None
+        if canon == "cog":
+            return Symbol("cog", name) if name in SDK_NAMES else None
+        if canon == "typing":
+            return Symbol("typing", name) if hasattr(typing, name) else None
+        if canon is not None:
+            return None
+        path = self.find_module_file(star.module, star.level, module)
+        if path is None:
+            return None
+        return self.resolve_name(self.load(path), name, seen)
 
     def resolve(
         self, module: SourceModule, expr: ast.expr, scope: dict[str, ast.expr] | None = None
