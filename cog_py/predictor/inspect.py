@@ -72,7 +72,7 @@ def inspect_callable(
     signature = pyinspect.signature(fn)
     inputs = []
     for order, param in enumerate(signature.parameters.values()):
-        inputs.append(_input_field(param, order, hints, failer(param.name), method))
+        inputs.append(_input_field(param, order, hints, failer(param.name), failer(None), method))
     if "return" not in hints or hints["return"] is type(None):
         raise SchemaError(
             f"{located}: {target}: missing return type annotation on {method}",
@@ -117,16 +117,21 @@ def def_line(obj: Any) -> int | None:
 
 
 def _input_field(
-    param: pyinspect.Parameter, order: int, hints: dict[str, Any], fail: Callable[[str], SchemaError], method: str
+    param: pyinspect.Parameter,
+    order: int,
+    hints: dict[str, Any],
+    fail: Callable[[str], SchemaError],
+    fail_method: Callable[[str], SchemaError],
+    method: str,
 ) -> InputField:
     if param.kind is param.VAR_POSITIONAL or param.kind is param.VAR_KEYWORD:
-        raise fail(f"*args and **kwargs are not supported in {method}(); declare each input as a parameter")
+        raise fail_method(f"*args and **kwargs are not supported in {method}(); declare each input as a parameter")
     if param.kind is param.KEYWORD_ONLY:
-        raise fail(f"keyword-only parameters are not supported in {method}(); remove the bare '*'")
+        raise fail_method(f"keyword-only parameters are not supported in {method}(); remove the bare '*'")
     if param.kind is param.POSITIONAL_ONLY:
-        raise fail(f"positional-only parameters are not supported in {method}(); remove the '/'")
+        raise fail_method(f"positional-only parameters are not supported in {method}(); remove the '/'")
     if param.name not in hints:
-        raise fail(f"parameter '{param.name}' on {method} has no type annotation")
+        raise fail_method(f"parameter '{param.name}' on {method} has no type annotation")
     ref = input_typeref(hints[param.name], fail)
     info = param.default if isinstance(param.default, FieldInfo) else None
     raw_default = info.default if info is not None else param.default
