@@ -1,0 +1,38 @@
+"""Start-up inputs: environment first, cog.yaml as the fallback, timings from env."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cog_py.server.settings import load_settings, parse_args
+
+
+def test_env_refs_win_over_cog_yaml(tmp_path: Path):
+    (tmp_path / "cog.yaml").write_text("predict: other.py:P\nconcurrency:\n  max: 4\n")
+    s = load_settings(parse_args([]), {"COG_PREDICT_TYPE_STUB": "predict.py:Predictor", "COG_MAX_CONCURRENCY": "2"},
+                      tmp_path)
+    assert s.predict_ref == "predict.py:Predictor"
+    assert s.max_concurrency == 2
+    assert s.port == 5000 and s.host == "0.0.0.0"
+
+
+def test_cog_yaml_fallback(tmp_path: Path):
+    (tmp_path / "cog.yaml").write_text("build:\n  gpu: true\nrun: run.py:Runner\ntrain: train.py:train\n"
+                                       "concurrency:\n  max: 3\n")
+    s = load_settings(parse_args(["--x-mode", "train"]), {"PORT": "6000"}, tmp_path)
+    assert (s.predict_ref, s.train_ref, s.max_concurrency) == ("run.py:Runner", "train.py:train", 3)
+    assert s.ref == "train.py:train"
+    assert s.port == 6000
+
+
+def test_flags_and_timings():
+    s = load_settings(parse_args(["--host", "127.0.0.1", "--upload-url", "http://u/", "--await-explicit-shutdown",
+                                  "true", "--threads", "4"]),
+                      {"COG_SETUP_TIMEOUT": "0", "COG_CANCEL_GRACE_S": "0.5", "KUBERNETES_SERVICE_HOST": "k",
+                       "COG_MAX_CONCURRENCY": "zero"}, Path("/nonexistent"))
+    assert s.host == "127.0.0.1" and s.upload_url == "http://u/" and s.await_explicit_shutdown
+    assert s.setup_timeout is None          # 0 or invalid: no timeout
+    assert s.cancel_grace == 0.5
+    assert s.max_concurrency is None
+    assert s.ready_file == Path("/var/run/cog/ready")
+    assert not load_settings(parse_args([]), {}, Path("/nonexistent")).await_explicit_shutdown
