@@ -14,7 +14,6 @@ import os
 import pathlib
 import typing
 import urllib.parse
-import urllib.request
 from typing import Any, AsyncIterator, Iterator, TypeVar
 
 _T_co = TypeVar("_T_co", covariant=True)
@@ -72,6 +71,7 @@ def decode_data_url(url: str) -> tuple[str, bytes]:
 def open_url(url: str, timeout: float = 60.0) -> Any:
     """Open an http(s) URL with our user agent; the caller closes the response."""
     import urllib.error
+    import urllib.request
 
     request = urllib.request.Request(url, headers={"User-Agent": _user_agent()})
     try:
@@ -138,7 +138,7 @@ class File(io.IOBase):
             return value
         if not isinstance(value, str):
             raise TypeError(f"expected a URI, got {type(value).__name__}")
-        scheme = value.split(":", 1)[0].lower()
+        scheme = value.split(":", 1)[0].lower() if ":" in value else ""
         if scheme == "data":
             buffer = io.BytesIO(decode_data_url(value)[1])
             buffer.name = filename_from_url(value)
