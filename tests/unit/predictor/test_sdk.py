@@ -141,3 +141,15 @@ def test_iterator_types_are_generic() -> None:
 def test_training_output() -> None:
     out = cog.TrainingOutput(weights=cog.Path("/tmp/w"))
     assert out.weights == cog.Path("/tmp/w")
+
+
+def test_importing_cog_stays_light() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, cog; heavy = [m for m in ('urllib.request', 'http.client', 'ssl', 'asyncio', 'pydantic',"
+        " 'cog_py.predictor.openapi', 'cog_py.predictor.coerce') if m in sys.modules]; print(heavy)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "[]", result.stdout + result.stderr
