@@ -56,3 +56,21 @@ def test_key_order_follows_cog() -> None:
 def test_version_is_the_given_one() -> None:
     info = load_predictor("input_str.py:Predictor", project_dir=FIXTURES).info
     assert render_openapi(info, version="9.9.9")["info"] == {"title": "Cog", "version": "9.9.9"}
+
+
+@pytest.mark.parametrize("name", ["input_many", "output_basemodel", "input_choices_str"])
+def test_rewriting_a_loaded_document_gives_the_same_text(name: str) -> None:
+    info = load_predictor(f"{name}.py:Predictor", project_dir=FIXTURES).info
+    text = openapi_json(render_openapi(info, version=VERSION))
+    assert openapi_json(json.loads(text)) == text
+
+
+def test_go_style_numbers_and_escapes(tmp_path) -> None:
+    (tmp_path / "predict.py").write_text(
+        "from cog import Input\n"
+        "def predict(x: float = Input(default=2.0, ge=0.0, le=1e3, description='a < b & c > d')) -> float:\n"
+        "    return x\n"
+    )
+    info = load_predictor("predict.py:predict", project_dir=tmp_path).info
+    text = openapi_json(render_openapi(info, version=VERSION))
+    assert '"x":{"default":2,"description":"a \\u003c b \\u0026 c \\u003e d","maximum":1000,"minimum":0,' in text
