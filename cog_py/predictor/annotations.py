@@ -102,10 +102,7 @@ def input_typeref(tp: Any, fail: Fail) -> TypeRef:
     if _is_union(tp):
         members, nullable = _split_optional(tp)
         if len(members) == 1:
-            ref = input_typeref(members[0], fail)
-            if ref.kind is Kind.UNION or ref.nullable:
-                return dataclasses.replace(ref, nullable=True)
-            return dataclasses.replace(ref, nullable=True)
+            return dataclasses.replace(input_typeref(members[0], fail), nullable=True)
         refs = []
         for member in members:
             ref = input_typeref(member, fail)
@@ -181,7 +178,7 @@ def output_typeref(tp: Any, fail: Fail, seen: frozenset[Any] = frozenset()) -> T
         return TypeRef(Kind.ANY)
     if tp in (list, typing.List):
         return TypeRef(Kind.LIST, item=TypeRef(Kind.ANY))
-    if origin in (list, tuple, abc.Sequence) and origin is not tuple:
+    if origin in (list, abc.Sequence):
         (arg,) = typing.get_args(tp)
         return TypeRef(Kind.LIST, item=output_typeref(arg, fail, seen))
     if isinstance(tp, type):
