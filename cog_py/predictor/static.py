@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from cog_py.errors import PredictorError, SchemaError
+from cog_py.errors import CogError, PredictorError, SchemaError
 from cog_py.predictor.adt import OutputMode, PredictorInfo
 from cog_py.predictor.static_errors import StaticSchemaUnresolved
 from cog_py.predictor.static_inputs import InputReader, Target
@@ -46,6 +46,18 @@ def split_ref(ref: str, mode: str = "predict") -> tuple[str, str | None]:
 
 def inspect_source(project_dir: Path, ref: str, *, mode: str = "predict") -> PredictorInfo:
     """Describe the predictor (or trainer) `ref` of the project at `project_dir` from its source."""
+    try:
+        return _inspect(project_dir, ref, mode)
+    except CogError:
+        raise
+    except (RecursionError, ValueError, TypeError, AttributeError, IndexError, KeyError) as exc:
+        # Source shapes nobody anticipated must not stop a build: the image can still tell.
+        raise StaticSchemaUnresolved(
+            f"{ref}: static inspection could not read this source ({type(exc).__name__}: {exc})"
+        ) from exc
+
+
+def _inspect(project_dir: Path, ref: str, mode: str) -> PredictorInfo:
     file, name = split_ref(ref, mode)
     path = Path(project_dir) / file
     if not path.is_file():
