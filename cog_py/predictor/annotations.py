@@ -29,9 +29,14 @@ _UNION_OK = {Kind.STR, Kind.INT, Kind.FLOAT, Kind.BOOL, Kind.DICT, Kind.ANY, Kin
 Fail = Callable[[str], SchemaError]
 
 
+def _is_class(tp: Any) -> bool:
+    """A plain class (Python 3.10 also calls `list[int]` a type)."""
+    return isinstance(tp, type) and not isinstance(tp, types.GenericAlias)
+
+
 def type_name(tp: Any) -> str:
     """Render an annotation the way a user wrote it (`list[int]`, `Optional[str]`, `Foo`)."""
-    if isinstance(tp, type) and not typing.get_args(tp):
+    if _is_class(tp) and not typing.get_args(tp):
         return tp.__name__
     text = repr(tp)
     for prefix in ("typing.", "cog_py.types.", "collections.abc."):
@@ -71,11 +76,11 @@ def _opaque(tp: Any) -> TypeRef:
 
 
 def _is_typeddict(tp: Any) -> bool:
-    return isinstance(tp, type) and issubclass(tp, dict) and hasattr(tp, "__total__") and hasattr(tp, "__annotations__")
+    return _is_class(tp) and issubclass(tp, dict) and hasattr(tp, "__total__") and hasattr(tp, "__annotations__")
 
 
 def _is_path(tp: Any) -> bool:
-    return isinstance(tp, type) and (issubclass(tp, os.PathLike) or tp is pathlib.Path) and not issubclass(tp, io.IOBase)
+    return _is_class(tp) and (issubclass(tp, os.PathLike) or tp is pathlib.Path) and not issubclass(tp, io.IOBase)
 
 
 def _leaf(tp: Any) -> TypeRef | None:
@@ -84,7 +89,7 @@ def _leaf(tp: Any) -> TypeRef | None:
         return TypeRef(_SCALARS[tp])
     if tp is typing.Any or tp is object:
         return TypeRef(Kind.ANY)
-    if isinstance(tp, type):
+    if _is_class(tp):
         if issubclass(tp, Secret):
             return TypeRef(Kind.SECRET)
         if issubclass(tp, (File, io.IOBase)):
@@ -137,7 +142,7 @@ def output_type(tp: Any, fail: Fail) -> OutputType:
         return OutputType(_opaque(stripped))
     tp = stripped
     origin = typing.get_origin(tp)
-    if isinstance(origin, type) and issubclass(origin, _CONCATENATE):
+    if _is_class(origin) and issubclass(origin, _CONCATENATE):
         (arg,) = typing.get_args(tp)
         if arg is not str:
             raise fail(f"ConcatenateIterator element type must be str, got {type_name(arg)}")
@@ -181,7 +186,7 @@ def output_typeref(tp: Any, fail: Fail, seen: frozenset[Any] = frozenset()) -> T
     if origin in (list, abc.Sequence):
         (arg,) = typing.get_args(tp)
         return TypeRef(Kind.LIST, item=output_typeref(arg, fail, seen))
-    if isinstance(tp, type):
+    if _is_class(tp):
         fields = object_fields(tp)
         if fields is not None:
             if tp in seen:
