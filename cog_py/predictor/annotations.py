@@ -37,7 +37,7 @@ def _is_class(tp: Any) -> bool:
 def type_name(tp: Any) -> str:
     """Render an annotation the way a user wrote it (`list[int]`, `Optional[str]`, `Foo`)."""
     if _is_class(tp) and not typing.get_args(tp):
-        return tp.__name__
+        return str(tp.__name__)
     text = repr(tp)
     for prefix in ("typing.", "cog_py.types.", "collections.abc."):
         text = text.replace(prefix, "")
