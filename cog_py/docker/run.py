@@ -238,7 +238,11 @@ def follow_logs(container: Any, sink: IO[str]) -> threading.Thread:
 
 @contextmanager
 def stop_signals_interrupt() -> Iterator[None]:
-    """While inside, SIGTERM and SIGHUP raise KeyboardInterrupt (like Ctrl-C) so cleanup runs."""
+    """While inside, SIGINT, SIGTERM and SIGHUP raise KeyboardInterrupt so cleanup runs.
+
+    SIGINT is included because a process started in the background by a shell inherits it
+    ignored, and Python then never raises KeyboardInterrupt for Ctrl-C or `kill -INT`.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -247,7 +251,7 @@ def stop_signals_interrupt() -> Iterator[None]:
         raise KeyboardInterrupt(f"signal {signum}")
 
     previous = {}
-    for sig in (signal.SIGTERM, signal.SIGHUP):
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         previous[sig] = signal.signal(sig, handler)
     try:
         yield
