@@ -11,6 +11,7 @@ from typing import Any, AsyncIterator, Callable
 from fastapi import FastAPI
 
 from cog_py.server.asgi import FastPath
+from cog_py.server.ops import add_ops_routes
 from cog_py.server.routes import add_routes
 from cog_py.server.runner import Runner
 from cog_py.server.settings import Settings
@@ -68,6 +69,7 @@ def create_app(settings: Settings, spawned: Spawned | None = None) -> tuple[Any,
 
     api = FastAPI(lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
     add_routes(api, runner, lifecycle.request_shutdown)
+    add_ops_routes(api, runner)
     app = FastPath(runner, api)
     app.runner = runner  # type: ignore[attr-defined]
     return app, lifecycle

@@ -107,10 +107,12 @@ class Creator:
                 await respond(send, 406, NO_STREAMING)
                 return
         if runner.state != READY or runner.draining:
+            runner.metrics.rejected["not_ready"] += 1
             await respond(send, 503, SHUTTING_DOWN if runner.draining else NOT_READY if runner.state == STARTING
                           else SETUP_FAILED_BODY if runner.state == "SETUP_FAILED" else DEFUNCT_BODY)
             return
         if len(runner.inflight) >= runner.slots:
+            runner.metrics.rejected["at_capacity"] += 1
             await respond(send, 409, AT_CAPACITY)
             return
         if pred_id is None:

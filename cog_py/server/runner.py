@@ -14,6 +14,7 @@ from typing import Any
 
 from cog_py import protocol
 from cog_py.server import jsonc
+from cog_py.server.metrics import Metrics
 from cog_py.server.settings import Settings
 from cog_py.server.sse import EventStream
 from cog_py.server.supervisor import Spawned, WorkerHandle, spawn
@@ -66,6 +67,7 @@ class Runner:
         self.draining = False
         self.crashes: deque[float] = deque()
         self.restarts = 0
+        self.metrics = Metrics()
         self._health_seq = 0
         self._health_waiters: dict[int, asyncio.Future[str | None]] = {}
         self._health_inflight: asyncio.Future[str | None] | None = None
@@ -117,6 +119,7 @@ class Runner:
         self.state = SETUP_FAILED
         self.setup_status = "failed"
         self.setup_completed = time.time()
+        self.metrics.setup_failures += 1
         self.setup_logs.append(error if error.endswith("\n") else error + "\n")
         self._changed()
         log.error("setup failed: %s", error)
@@ -172,6 +175,7 @@ class Runner:
         self.state = READY
         self.setup_status = "succeeded"
         self.setup_completed = time.time()
+        self.metrics.setup.observe(self.setup_completed - self.setup_started)
         self._changed()
         log.info("setup succeeded in %.3f s; ready", self.setup_completed - self.setup_started)
         ready_file = self.settings.ready_file
@@ -191,6 +195,7 @@ class Runner:
         self._settle(pending, header["status"], header.get("code", 200), blob)
 
     def _settle(self, pending: Pending, status: str, code: int, blob: bytes) -> None:
+        self.metrics.finished(status, code, time.time() - pending.created_at)
         if not self.inflight:
             self.idle.set()
         self._changed()
