@@ -109,7 +109,8 @@ class ClassReader:
                     required = None if ann.key[1] == "Required" else False
                     ann = self.types.view(cls.module, ann.args[0])
             prefix = cls.module.line_prefix(stmt)
-            ftype = self.types.output_ref(ann, fail, prefix)
+            where = f"field '{name}' of {cls.node.name} at {prefix.rstrip(': ')}"
+            ftype = self.types.output_ref(ann, _within(fail, where), prefix)
             default = MISSING
             if stmt.value is not None and kind != "typeddict":
                 default = self._default(cls, stmt.value, kind, f"field '{name}' of {cls.node.name}", prefix)
@@ -148,3 +149,8 @@ class ClassReader:
             return literal_value(self.resolver, module, value)
         except NotLiteral as exc:
             raise StaticSchemaUnresolved(f"{prefix}default of {what} cannot be statically resolved: {exc}") from exc
+
+
+def _within(fail: Fail, where: str) -> Fail:
+    """Prefix problems with the place they were found (a field of an output class)."""
+    return lambda problem: fail(f"{where}: {problem}")
