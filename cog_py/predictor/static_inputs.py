@@ -14,7 +14,7 @@ from typing import Any, Callable
 from cog_py.errors import PredictorError, SchemaError
 from cog_py.predictor.adt import MISSING, InputField, Kind
 from cog_py.predictor.static_errors import DEFAULT_LITERAL_HINT, StaticSchemaUnresolved
-from cog_py.predictor.static_source import Constant, LocalFunction, Resolver, SourceModule, Symbol
+from cog_py.predictor.static_source import Constant, LocalFunction, Resolver, Scope, SourceModule, Symbol
 from cog_py.predictor.checks import check_input
 from cog_py.predictor.static_types import TypeReader
 from cog_py.predictor.static_values import NotLiteral, literal_value
@@ -46,7 +46,7 @@ class Target:
     module: SourceModule
     node: ast.FunctionDef | ast.AsyncFunctionDef
     method: str
-    class_scope: dict[str, ast.expr] | None
+    class_scope: Scope | None
     is_method: bool
     label: str  # "Predictor.predict()" or "predict()", for messages
 
@@ -130,7 +130,7 @@ class InputReader:
         self,
         module: SourceModule,
         expr: ast.expr,
-        scope: dict[str, ast.expr] | None,
+        scope: Scope | None,
         name: str,
         prefix: str,
         depth: int = 0,
@@ -158,7 +158,7 @@ class InputReader:
             raise self._unresolved(shown, name, prefix) from exc
 
     def _input_call(
-        self, module: SourceModule, call: ast.Call, scope: dict[str, ast.expr] | None, name: str, prefix: str
+        self, module: SourceModule, call: ast.Call, scope: Scope | None, name: str, prefix: str
     ) -> InputSpec:
         values: dict[str, Any] = {}
         if len(call.args) > 1:
@@ -186,7 +186,7 @@ class InputReader:
         module: SourceModule,
         func: LocalFunction,
         call: ast.Call,
-        scope: dict[str, ast.expr] | None,
+        scope: Scope | None,
         name: str,
         prefix: str,
     ) -> tuple[ast.expr, dict[str, ast.expr]]:
@@ -208,7 +208,7 @@ class InputReader:
         return body[0].value, bound
 
     def _literal(
-        self, module: SourceModule, expr: ast.expr, scope: dict[str, ast.expr] | None, name: str, prefix: str
+        self, module: SourceModule, expr: ast.expr, scope: Scope | None, name: str, prefix: str
     ) -> Any:
         try:
             return literal_value(self.resolver, module, expr, scope)

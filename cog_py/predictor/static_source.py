@@ -15,7 +15,7 @@ import builtins
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Union
+from typing import Mapping, Union
 
 from cog_py.errors import PredictorError
 
@@ -122,6 +122,9 @@ class Constant:
     module: SourceModule
     expr: ast.expr
 
+
+# Names bound in a class body (or a helper's parameters) that shadow the module's.
+Scope = Mapping[str, ast.AST]
 
 Resolved = Union[Symbol, ModuleSymbol, LocalClass, LocalFunction, LocalModule, Constant, None]
 
@@ -241,11 +244,15 @@ class Resolver:
         module: SourceModule,
         name: str,
         seen: frozenset[str] = frozenset(),
-        scope: dict[str, ast.expr] | None = None,
+        scope: Scope | None = None,
     ) -> Resolved:
         """Resolve a bare name: local scope, then module bindings, then builtins."""
         if scope and name in scope:
-            return Constant(module, scope[name])
+            bound_here = scope[name]
+            if isinstance(bound_here, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                return LocalFunction(module, bound_here)
+            if isinstance(bound_here, ast.expr):
+                return Constant(module, bound_here)
         key = f"{module.path}:{name}"
         if key in seen:
             return None
@@ -282,7 +289,7 @@ class Resolver:
         return self.resolve_name(self.load(path), name, seen)
 
     def resolve(
-        self, module: SourceModule, expr: ast.expr, scope: dict[str, ast.expr] | None = None
+        self, module: SourceModule, expr: ast.expr, scope: Scope | None = None
     ) -> Resolved:
         """Resolve a Name or dotted Attribute expression; anything else resolves to None."""
         if isinstance(expr, ast.Name):

@@ -12,7 +12,7 @@ import ast
 from cog_py.errors import PredictorError
 from cog_py.predictor.static_errors import StaticSchemaUnresolved
 from cog_py.predictor.static_inputs import Target
-from cog_py.predictor.static_source import LocalClass, LocalFunction, Resolver, Symbol
+from cog_py.predictor.static_source import LocalClass, LocalFunction, Resolver, Scope, Symbol
 from cog_py.predictor.static_values import NotLiteral, literal_value
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
@@ -48,13 +48,15 @@ def _methods(order: list[LocalClass]) -> dict[str, tuple[LocalClass, FunctionNod
     return methods
 
 
-def _class_scope(cls: LocalClass) -> dict[str, ast.expr]:
-    scope: dict[str, ast.expr] = {}
+def _class_scope(cls: LocalClass) -> Scope:
+    scope: dict[str, ast.AST] = {}
     for stmt in cls.node.body:
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
             scope[stmt.targets[0].id] = stmt.value
         elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
             scope[stmt.target.id] = stmt.value
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            scope[stmt.name] = stmt  # a helper called in a default: `steps: int = _steps_input()`
     return scope
 
 

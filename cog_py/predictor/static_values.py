@@ -11,7 +11,7 @@ import ast
 import operator
 from typing import Any, Callable
 
-from cog_py.predictor.static_source import Constant, Resolver, SourceModule, Symbol
+from cog_py.predictor.static_source import Constant, Resolver, Scope, SourceModule, Symbol
 
 _MAX_DEPTH = 40
 
@@ -37,7 +37,7 @@ def literal_value(
     resolver: Resolver,
     module: SourceModule,
     expr: ast.expr,
-    scope: dict[str, ast.expr] | None = None,
+    scope: Scope | None = None,
     _depth: int = 0,
 ) -> Any:
     """Return the Python value of a literal expression, or raise NotLiteral."""
