@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -80,10 +81,12 @@ def test_streaming_text_is_deterministic(tmp_path: Path) -> None:
 
 def test_async_predictions_overlap(tmp_path: Path) -> None:
     with example("async-concurrency", tmp_path) as model:
-        assert model.predict({"name": "one", "seconds": 0}).startswith("hello one (waited 0.0s, 1 at once")
+        assert re.fullmatch(r"hello one \(waited \d+\.\ds, 1 at once so far\)", model.predict({"name": "one", "seconds": 0}))
         outputs = model.predict_many([{"name": str(i), "seconds": 0.2} for i in range(4)])
         # All four were running together before any finished: each saw four at once.
-        assert outputs == [f"hello {i} (waited 0.2s, 4 at once so far)" for i in range(4)]
+        for i, output in enumerate(outputs):
+            match = re.fullmatch(rf"hello {i} \(waited (\d+\.\d)s, 4 at once so far\)", output)
+            assert match and float(match.group(1)) >= 0.2, output
 
 
 def test_resnet_classifies_an_image(tmp_path: Path) -> None:
