@@ -112,3 +112,57 @@ def test_exec_without_predictor(tmp_path: Path, engine: docker.DockerClient, bas
             engine.images.remove(dev_image_name(bare), force=True)
         except (docker.errors.ImageNotFound, docker.errors.APIError):
             pass
+
+
+def test_exec_with_a_terminal(project: Path) -> None:
+    """A terminal on stdin gives the container a terminal too (stdin and stdout are TTYs there)."""
+    import os
+    import pty
+    import subprocess
+
+    from tests.integration.cli_support import COG, cog_env
+
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.run(
+            [*COG, "exec", "python", "-c", "import sys; print(sys.stdin.isatty(), sys.stdout.isatty())"],
+            cwd=project, env=cog_env(), stdin=follower, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            timeout=600,
+        )
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.stdout.decode().strip() == "True True"
+
+
+def test_serve_ctrl_c_exits_cleanly(project: Path, engine: docker.DockerClient) -> None:
+    import signal
+
+    port = free_port()
+    before = {c.id for c in test_containers(engine)}
+    proc = popen_cog(project, "serve", "-p", str(port))
+    try:
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, proc.communicate()
+            try:
+                if _request(port, "GET", "/health-check")[1].get("status") == "READY":
+                    break
+            except (OSError, http.client.HTTPException, ValueError):
+                pass
+            time.sleep(0.3)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert {c.id for c in test_containers(engine)} - before == set()
+
+
+def test_predict_on_an_image_that_is_not_a_cog_model(tmp_path: Path, base_image_311: str) -> None:
+    result = run_cog(tmp_path, "predict", base_image_311, "-i", "x=1")
+    assert result.returncode == 1
+    assert f"{base_image_311} is not a Cog model" in result.stderr
