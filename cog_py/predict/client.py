@@ -145,7 +145,7 @@ class ModelClient:
 
 def read_events(stream: Any) -> Iterator[SSEEvent]:
     """Parse a text/event-stream body (an object with `readline()` returning bytes)."""
-    name, data_lines = "message", []
+    name, data_lines = "message", list[str]()
     while True:
         line = stream.readline()
         if not line:
@@ -154,7 +154,7 @@ def read_events(stream: Any) -> Iterator[SSEEvent]:
         if text == "":
             if data_lines:
                 yield SSEEvent(name, _json_or_text("\n".join(data_lines)))
-            name, data_lines = "message", []
+            name, data_lines = "message", list[str]()
         elif text.startswith(":"):
             continue
         else:
