@@ -65,12 +65,28 @@ def arch_supported(capability: str, arch_list: tuple[str, ...]) -> bool | None:
     return False
 
 
+HIDE_ALL = ("", "-1", "none", "void", "NoDevFiles")
+
+
+def visible_devices(devices: tuple[Device, ...], visible: str | None) -> tuple[Device, ...]:
+    """The devices CUDA_VISIBLE_DEVICES lets CUDA see (NVML and nvidia-smi list them all)."""
+    if visible is None:
+        return devices
+    if visible.strip() in HIDE_ALL:
+        return ()
+    wanted = [v.strip() for v in visible.split(",")]
+    if not all(v.isdigit() for v in wanted):
+        return devices   # UUIDs or MIG names: trust the probe
+    by_index = {d.index: d for d in devices}
+    return tuple(by_index[int(v)] for v in wanted if int(v) in by_index)
+
+
 def assess(probe: Probe, *, requested: bool, required: bool, visible: str | None) -> Assessment:
     """Judge a probe for a model that asked (`requested`) or needs (`required`) a GPU."""
     devices = []
     lines: list[str] = []
     warnings: list[str] = []
-    for dev in probe.devices:
+    for dev in visible_devices(probe.devices, visible):
         supported = arch_supported(dev.compute_capability, probe.arch_list) if dev.compute_capability else None
         devices.append({**asdict(dev), "arch_supported": supported})
         mem = f"{dev.memory_total_mb} MiB" if dev.memory_total_mb is not None else "unknown memory"
@@ -90,7 +106,7 @@ def assess(probe: Probe, *, requested: bool, required: bool, visible: str | None
     fatal = None
     if requested and not usable:
         why = probe.error or ("no NVIDIA GPU found" if not probe.devices else "no GPU usable by torch")
-        if visible is not None and visible.strip() in ("", "-1", "none", "void", "NoDevFiles"):
+        if visible is not None and visible.strip() in HIDE_ALL:
             why += f" (CUDA_VISIBLE_DEVICES={visible!r} hides every device)"
         if required:
             fatal = f"This model needs a GPU and none is usable: {why}. (COG_REQUIRE_GPU=1)"

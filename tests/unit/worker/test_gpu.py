@@ -64,3 +64,12 @@ def test_boot_check_probes_only_when_asked():
     assert result is not None and result.report["requested"] is True and calls == [1]
     result = boot_check({"COG_REQUIRE_GPU": "1"}, lambda: Probe(None, error="none"))
     assert result is not None and result.fatal
+
+
+def test_cuda_visible_devices_filters_nvml_devices():
+    two = (H100, Device(1, "NVIDIA H100 80GB HBM3", 81559, "9.0"))
+    probe = Probe("nvml", two, driver_version="580.1")
+    assert [d["index"] for d in assess(probe, requested=True, required=False, visible="1").report["devices"]] == [1]
+    hidden = assess(probe, requested=True, required=True, visible="")
+    assert hidden.report["devices"] == [] and hidden.fatal is not None
+    assert "hides every device" in hidden.fatal
