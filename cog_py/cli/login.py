@@ -22,8 +22,8 @@ def login(
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
     token_stdin: Annotated[bool, typer.Option("--token-stdin", help="Read an access token from stdin.")] = False,
 ) -> None:
-    from cog_py.docker.registry import registry_host, store_credentials, verify_login
-    from cog_py.errors import CogError
+    from cog_py.docker.registry import check_credentials, registry_host, store_credentials, verify_login
+    from cog_py.errors import CogError, DockerError
     from cog_py.predict.local import docker_client
 
     host = registry_host(registry)
@@ -39,7 +39,13 @@ def login(
         secret = typer.prompt("Password", hide_input=True)
     if not secret:
         raise CogError("The password is empty")
-    verify_login(docker_client(), host, username, secret)
+    try:
+        client = docker_client()
+    except DockerError:
+        console.debug("No Docker engine answers: checking the credentials with the registry directly")
+        check_credentials(host, username, secret)
+    else:
+        verify_login(client, host, username, secret)
     path = store_credentials(host, username, secret)
     console.debug(f"Credentials stored via {path}")
     console.success(f"Login succeeded for {host}")

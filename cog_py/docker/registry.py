@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import tempfile
+import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,6 +86,52 @@ def verify_login(client: Any, host: str, username: str, password: str) -> None:
         client.login(username=username, password=password, registry=auth_key(host), reauth=True)
     except docker.errors.APIError as exc:
         raise classify(str(getattr(exc, "explanation", None) or exc), host, action="login") from exc
+
+
+def check_credentials(host: str, username: str, password: str, *, timeout: float = 30) -> None:
+    """Check credentials against the registry's `/v2/` directly (used when no engine answers).
+
+    Handles plain Basic auth and the usual Bearer token challenge. Loopback registries are
+    spoken to over HTTP, others over HTTPS, as the engine does without extra configuration.
+    """
+    import urllib.error
+    import urllib.request
+
+    loopback = host.split(":")[0] in ("localhost", "127.0.0.1") or host.startswith("[::1]")
+    base = f"{'http' if loopback else 'https'}://{host}"
+    basic = "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+
+    def get(url: str) -> tuple[int, dict[str, str]]:
+        request = urllib.request.Request(url, headers={"Authorization": basic})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return int(response.status), dict(response.headers)
+        except urllib.error.HTTPError as exc:
+            return int(exc.code), dict(exc.headers or {})
+        except (urllib.error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise RegistryError(f"Cannot reach the registry {host}: {reason}",
+                                hint="Check the registry address and that it is running.") from exc
+
+    status, headers = get(f"{base}/v2/")
+    challenge = next((v for k, v in headers.items() if k.lower() == "www-authenticate"), "")
+    if status == 401 and challenge.lower().startswith("bearer "):
+        params = dict(_challenge_params(challenge[7:]))
+        realm = params.pop("realm", "")
+        if not realm:
+            raise RegistryError(f"The registry {host} asked for a token without saying where to get it")
+        query = "&".join(f"{k}={urllib.parse.quote(v)}" for k, v in params.items() if k in ("service", "scope"))
+        status, _ = get(realm + ("?" + query if query else ""))
+    if status == 401 or status == 403:
+        raise RegistryError(f"Login to {host} failed: wrong username or password (HTTP {status})")
+    if status >= 400:
+        raise RegistryError(f"Login failed for {host}: the registry answered HTTP {status}")
+
+
+def _challenge_params(text: str) -> list[tuple[str, str]]:
+    import re
+
+    return [(k.lower(), v) for k, v in re.findall(r'(\w+)="([^"]*)"', text)]
 
 
 def store_credentials(
