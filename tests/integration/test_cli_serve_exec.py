@@ -166,3 +166,68 @@ def test_predict_on_an_image_that_is_not_a_cog_model(tmp_path: Path, base_image_
     result = run_cog(tmp_path, "predict", base_image_311, "-i", "x=1")
     assert result.returncode == 1
     assert f"{base_image_311} is not a Cog model" in result.stderr
+
+
+FILE_OUT = """
+import tempfile
+
+from cog import BasePredictor, Path
+
+
+class Predictor(BasePredictor):
+    def predict(self, text: str) -> Path:
+        out = Path(tempfile.mkdtemp()) / "note.txt"
+        out.write_text(text)
+        return out
+"""
+
+
+def test_serve_with_upload_url(tmp_path: Path, engine: docker.DockerClient, base_image_311: str) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    received: dict[str, bytes] = {}
+
+    class Uploads(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_PUT(self) -> None:
+            received[self.path] = self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(201)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    sink = ThreadingHTTPServer(("127.0.0.1", 0), Uploads)
+    threading.Thread(target=sink.serve_forever, args=(0.05,), daemon=True).start()
+    upload_url = f"http://127.0.0.1:{sink.server_address[1]}/uploads/"
+    project = make_project(tmp_path, "h6-upload", FILE_OUT)
+    port = free_port()
+    proc = popen_cog(project, "serve", "-p", str(port), "--upload-url", upload_url)
+    try:
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, proc.communicate()
+            try:
+                if _request(port, "GET", "/health-check")[1].get("status") == "READY":
+                    break
+            except (OSError, http.client.HTTPException, ValueError):
+                pass
+            time.sleep(0.3)
+        code, body = _request(port, "POST", "/predictions", {"input": {"text": "uploaded"}})
+        assert (code, body["status"]) == (200, "succeeded"), body
+        assert body["output"] == upload_url + "note.txt"
+        assert received == {"/uploads/note.txt": b"uploaded"}
+        _request(port, "POST", "/shutdown")
+        proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+        sink.shutdown()
+        sink.server_close()
+        try:
+            engine.images.remove(dev_image_name(project), force=True)
+        except (docker.errors.ImageNotFound, docker.errors.APIError):
+            pass
+    assert proc.returncode == 0
