@@ -159,19 +159,17 @@ class Creator:
             await self._wait_sync(pending, receive, send)
 
     async def _wait_sync(self, pending: Any, receive: Receive, send: Send) -> None:
-        done = pending.done
+        runner = self.runner
+
+        def client_gone(task: asyncio.Future[dict[str, Any]]) -> None:
+            # A sync prediction nobody waits for any more is canceled.
+            if not task.cancelled() and task.result().get("type") == "http.disconnect" and not pending.done.done():
+                runner.cancel(pending.id)
+
         gone = asyncio.ensure_future(receive())
-        while True:
-            await asyncio.wait((done, gone), return_when=asyncio.FIRST_COMPLETED)
-            if done.done():
-                break
-            if gone.result().get("type") == "http.disconnect":
-                # The client went away: a sync prediction nobody waits for is canceled.
-                self.runner.cancel(pending.id)
-                return
-            gone = asyncio.ensure_future(receive())
+        gone.add_done_callback(client_gone)
+        _status, code, blob = await pending.done
         gone.cancel()
-        _status, code, blob = done.result()
         await respond(send, code, blob)
 
     async def _existing(self, pending: Any, sse: bool, receive: Receive, send: Send) -> None:

@@ -42,7 +42,7 @@ class Worker:
         self.loaded: Any = None
         self.executor: Executor | None = None
         self.current: Record | None = None          # the running sync prediction
-        self.queue: queue.Queue[tuple[dict[str, Any], bytes] | None] = queue.Queue()
+        self.queue: queue.SimpleQueue[tuple[dict[str, Any], bytes] | None] = queue.SimpleQueue()
         self.loop: asyncio.AbstractEventLoop | None = None
         self.main_ident = threading.get_ident()
         self.pending_cancels: set[str] = set()
