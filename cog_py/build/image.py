@@ -6,7 +6,6 @@ worked is the final name tagged, so a failed build never leaves a half-made imag
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import time
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from cog_py._version import __version__
+from cog_py.build import labelling
 from cog_py.build import plan as p
 from cog_py.build.cacert import load_ca_cert
 from cog_py.build.context import ProjectFiles, find_weights, scan_project, warn_if_large, write_context
@@ -30,7 +30,6 @@ from cog_py.config.models import Config
 from cog_py.errors import BuildError, CogError
 
 Say = Callable[[str], None]
-SCHEMA_IN_IMAGE = "/src/.cog/openapi_schema.json"
 
 
 @dataclass(frozen=True)
@@ -65,6 +64,11 @@ class Prepared:
     project: ProjectFiles
     schema: StaticSchema
     secrets: tuple[p.SecretSpec, ...]
+
+    @property
+    def steps(self) -> int:
+        """Instructions in the Dockerfile (the classic builder reports one image ID per step)."""
+        return sum(1 for line in self.dockerfile.splitlines() if line and not line.startswith((" ", "#")))
 
 
 def image_name(config: Config, tag: str | None = None) -> str:
@@ -111,7 +115,7 @@ def prepare(config: Config, settings: BuildSettings, say: Say, *, for_debug: boo
     return Prepared(plan=plan, dockerfile=render_dockerfile(plan), project=project, schema=schema, secrets=secrets)
 
 
-def _context(prep: Prepared, say: Say) -> IO[bytes]:
+def _context(prep: Prepared, say: Say, *, dockerfile: str, extra: dict[str, bytes]) -> IO[bytes]:
     plan = prep.plan
     warn_if_large(prep.project, say)
     generated: dict[str, bytes] = {}
@@ -123,7 +127,8 @@ def _context(prep: Prepared, say: Say) -> IO[bytes]:
     files = {f"{p.CTX_RUNTIME}/{plan.runtime_wheel}": runtime_wheel(say)}
     for wheel in sorted(server_wheels(plan.python_version, say).glob("*.whl")):
         files[f"{p.CTX_RUNTIME}/wheels/{wheel.name}"] = wheel
-    return write_context(plan, prep.dockerfile, prep.project, generated=generated, files=files)
+    generated.update(extra)
+    return write_context(plan, dockerfile, prep.project, generated=generated, files=files)
 
 
 def build_image(config: Config, settings: BuildSettings, say: Say, *, client: Any = None) -> BuiltImage:
@@ -147,25 +152,24 @@ def build_image(config: Config, settings: BuildSettings, say: Say, *, client: An
 
 def _build(config: Config, settings: BuildSettings, prep: Prepared, name: str, client: Any, say: Say,
            started: float) -> BuiltImage:
-    from cog_py.docker import build as dbuild
     from cog_py.docker import images
 
     release = settings.mode == "release"
     build_tag = f"cog-py-tmp:{uuid.uuid4().hex[:16]}" if release else name
-    context = _context(prep, say)
+    doc = prep.schema.doc
+    # One build with the labels in it when the schema is known and a freeze is remembered.
+    remembered = None
+    if release and doc is not None and not prep.plan.needs_buildkit:
+        remembered = labelling.recall(name, prep.dockerfile)
+    labels: dict[str, str] = {}
+    dockerfile, extra = prep.dockerfile, {}
+    if remembered is not None and doc is not None:
+        labels = image_labels(config, prep.plan, schema_json=compact(doc), pip_freeze=remembered.freeze)
+        dockerfile = labelling.with_labels(prep.dockerfile, labels)
+        extra = {labelling.SCHEMA_IN_CONTEXT: compact(doc).encode()}
     try:
-        request = dbuild.BuildRequest(
-            tag=build_tag, context=context, base_image=prep.plan.base_image, no_cache=settings.no_cache,
-            progress=settings.progress, secrets=tuple(cli_form(s) for s in prep.secrets),
-        )
-        if prep.plan.needs_buildkit:
-            dbuild.build_with_buildkit(request, say)
-        else:
-            dbuild.build_with_sdk(client, request, say)
-    finally:
-        context.close()
-    try:
-        doc = prep.schema.doc
+        step_ids = _engine_build(prep, settings, client, build_tag, dockerfile, extra, say)
+        deps_id = step_ids[prep.steps - 2] if len(step_ids) >= prep.steps else None
         if doc is None:
             say(f"Reading the schema inside the image ({prep.schema.reason})...")
             volumes = None if release else {str(config.project_dir): {"bind": "/src", "mode": "ro"}}
@@ -174,17 +178,40 @@ def _build(config: Config, settings: BuildSettings, prep: Prepared, name: str, c
             doc = _parse_schema(out)
         schema_json = compact(doc)
         _write_project_schema(config.project_dir, schema_json)
-        labels: dict[str, str] = {}
         if release:
             say("Adding labels to image...")
-            freeze = images.run_capture(client, build_tag, ["python", "-m", "pip", "freeze"], what="pip freeze")
-            labels = image_labels(config, prep.plan, schema_json=schema_json, pip_freeze=freeze)
-            _label_stage(client, build_tag, name, labels, schema_json, say)
+            if remembered is not None and deps_id == remembered.deps_id:
+                images.tag_image(client, build_tag, name)
+            else:
+                freeze = images.run_capture(client, build_tag, ["python", "-m", "pip", "freeze"], what="pip freeze")
+                if deps_id:
+                    labelling.remember(name, prep.dockerfile, deps_id, freeze)
+                labels = image_labels(config, prep.plan, schema_json=schema_json, pip_freeze=freeze)
+                _label_stage(client, build_tag, name, labels, schema_json, say)
     finally:
         if release:
             images.remove_tag(client, build_tag)
     size = int(images.image_attrs(client, name).get("Size", 0))
     return BuiltImage(name=name, size=size, seconds=time.monotonic() - started, schema=doc, labels=labels)
+
+
+def _engine_build(prep: Prepared, settings: BuildSettings, client: Any, tag: str, dockerfile: str,
+                  extra: dict[str, bytes], say: Say) -> list[str]:
+    from cog_py.docker import build as dbuild
+
+    context = _context(prep, say, dockerfile=dockerfile, extra=extra)
+    try:
+        request = dbuild.BuildRequest(
+            tag=tag, context=context, base_image=prep.plan.base_image, no_cache=settings.no_cache,
+            progress=settings.progress, secrets=tuple(cli_form(s) for s in prep.secrets),
+            build_args=labelling.BUILD_ARGS if extra else {},
+        )
+        if prep.plan.needs_buildkit:
+            dbuild.build_with_buildkit(request, say)
+            return []
+        return dbuild.build_with_sdk(client, request, say)
+    finally:
+        context.close()
 
 
 def _parse_schema(out: str) -> dict[str, Any]:
@@ -211,25 +238,12 @@ def _write_project_schema(project_dir: Path, schema_json: str) -> None:
 
 def _label_stage(client: Any, source: str, name: str, labels: dict[str, str], schema_json: str, say: Say) -> None:
     """FROM the built image: add the schema file and the labels, tagged with the final name."""
-    import io
-    import tarfile
-
     from cog_py.docker import build as dbuild
 
-    dockerfile = f"FROM {source}\nCOPY openapi_schema.json {SCHEMA_IN_IMAGE}\n"
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tar:
-        for fname, data in (("Dockerfile", dockerfile.encode()), ("openapi_schema.json", schema_json.encode())):
-            info = tarfile.TarInfo(fname)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    buf.seek(0)
-    request = dbuild.BuildRequest(tag=name, context=buf, base_image=source, labels=labels, progress="quiet")
+    buf = labelling.label_stage_context(source, labels, schema_json)
+    request = dbuild.BuildRequest(tag=name, context=buf, base_image=source, build_args=labelling.BUILD_ARGS,
+                                  progress="quiet")
     dbuild.build_with_sdk(client, request, say)
-
-
-def schema_digest(schema_json: str) -> str:
-    return hashlib.sha256(schema_json.encode()).hexdigest()
 
 
 __all__ = ["BuildSettings", "BuiltImage", "build_image", "image_name", "prepare", "__version__"]

@@ -51,7 +51,7 @@ def _package_files() -> list[tuple[str, Path]]:
     """(archive name, file) for every file of the `cog_py` and `cog` packages, sorted."""
     files: list[tuple[str, Path]] = []
     for pkg in (cog_py, cog):
-        root = Path(pkg.__file__).resolve().parent
+        root = Path(str(pkg.__file__)).resolve().parent
         for dirpath, dirnames, filenames in os.walk(root):
             dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
             for name in sorted(filenames):

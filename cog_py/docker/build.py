@@ -8,7 +8,6 @@ that needs it (secret mounts) goes through a docker client that can: `docker bui
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -27,6 +26,7 @@ from cog_py.errors import BuildError
 Say = Callable[[str], None]
 TAIL_LINES = 25
 _STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
+_STEP_ID = re.compile(r"^ ---> ([0-9a-f]{12,64})$")
 _BK_STEP = re.compile(r"^#\d+ \[(?:[\w-]+ )?(\d+)/(\d+)\] (.*)$")
 _PULL_FAILURES = ("pull access denied", "manifest unknown", "not found: manifest", "repository does not exist",
                   "no such host", "failed to resolve source metadata", "failed to do request",
@@ -42,6 +42,7 @@ class BuildRequest:
     labels: Mapping[str, str] = field(default_factory=dict)
     progress: str = "auto"                  # auto | plain | quiet
     secrets: tuple[str, ...] = ()           # `id=..,src=..` / `id=..,env=..` (BuildKit only)
+    build_args: Mapping[str, str] = field(default_factory=dict)
     buildkit: bool = False
 
 
@@ -90,14 +91,19 @@ def _short(text: str, limit: int = 100) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def build_with_sdk(client: Any, req: BuildRequest, say: Say) -> None:
-    """Classic builder through the SDK (host network). Raises BuildError with the failing step's tail."""
+def build_with_sdk(client: Any, req: BuildRequest, say: Say) -> list[str]:
+    """Classic builder through the SDK (host network). Raises BuildError with the failing step's tail.
+
+    Returns the image ID after each completed step, in order (the last one is the image).
+    """
     progress = _Progress(req.progress, say)
+    step_ids: list[str] = []
     req.context.seek(0)
     try:
         stream: Iterable[dict[str, Any]] = client.api.build(
             fileobj=req.context, custom_context=True, tag=req.tag, rm=True, forcerm=True,
             nocache=req.no_cache, network_mode="host", labels=dict(req.labels) or None, decode=True,
+            buildargs=dict(req.build_args) or None,
         )
         for chunk in stream:
             if "error" in chunk:
@@ -109,8 +115,12 @@ def build_with_sdk(client: Any, req: BuildRequest, say: Say) -> None:
             for raw in text.splitlines():
                 m = _STEP.match(raw.strip())
                 progress.line(raw, (int(m.group(1)), int(m.group(2)), m.group(3)) if m else None)
+                found = _STEP_ID.match(raw.rstrip())
+                if found:
+                    step_ids.append(found.group(1))
     except docker.errors.DockerException as exc:
         raise map_error(exc, "image build") from exc
+    return step_ids
 
 
 def buildkit_client() -> list[str]:
@@ -154,6 +164,8 @@ def build_with_buildkit(req: BuildRequest, say: Say, *, cwd: str | None = None) 
         argv.append("--no-cache")
     for key, value in req.labels.items():
         argv += ["--label", f"{key}={value}"]
+    for key, value in req.build_args.items():
+        argv += ["--build-arg", f"{key}={value}"]
     for secret in req.secrets:
         argv += ["--secret", secret]
     argv.append("-")
@@ -179,6 +191,3 @@ def build_with_buildkit(req: BuildRequest, say: Say, *, cwd: str | None = None) 
     if proc.wait() != 0:
         raise progress.failure("\n".join(errors[-3:]) or f"exit status {proc.returncode}", req.base_image)
 
-
-def parse_stream_json(line: str) -> dict[str, Any]:
-    return json.loads(line)

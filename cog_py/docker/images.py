@@ -60,7 +60,7 @@ def run_capture(client: Any, image: str, command: list[str], *, what: str,
         )
         container.start()
         status = container.wait(timeout=600)
-        out = container.logs(stdout=True, stderr=False).decode("utf-8", "replace")
+        out: str = container.logs(stdout=True, stderr=False).decode("utf-8", "replace")
         if status.get("StatusCode", 1) != 0:
             err = container.logs(stdout=False, stderr=True).decode("utf-8", "replace")
             tail = "\n".join((err or out).strip().splitlines()[-20:])
