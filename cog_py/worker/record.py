@@ -70,7 +70,11 @@ class Record:
         self.webhook_events: frozenset[str] = frozenset(wh) if wh else frozenset()
         self.sse: bool = bool(header.get("sse"))
         self.send = send
+        pending_cancel = header.get("pending_cancel")
         self.cancel_requested = False
+        if pending_cancel and self.id in pending_cancel:
+            pending_cancel.discard(self.id)
+            self.cancel_requested = True
         self.task: Any = None
         self._t0 = 0.0
         self.is_iterator = False

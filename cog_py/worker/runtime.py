@@ -165,6 +165,11 @@ class Worker:
 
     def _set_current(self, rec: Record | None) -> None:
         self.current = rec
+        if rec is not None and rec.cancel_requested:   # canceled before the signal could be armed
+            self.current = None
+            from cog_py.sdk.predictor import CancelationException
+
+            raise CancelationException()
 
     def _on_sigusr1(self, signum: int, frame: Any) -> None:
         rec = self.current
@@ -182,6 +187,7 @@ class Worker:
         kind = header["t"]
         assert self.executor is not None
         if kind == protocol.PREDICT:
+            header["pending_cancel"] = self.pending_cancels  # a cancel may overtake the prediction
             if self.loop is not None:
                 self.loop.call_soon_threadsafe(self._spawn, header, blob)
             else:
@@ -208,6 +214,7 @@ class Worker:
     def _cancel_async(self, pred_id: str) -> None:
         rec = self.executor.records.get(pred_id) if self.executor else None
         if rec is None:
+            self.pending_cancels.add(pred_id)
             return
         rec.cancel_requested = True
         if rec.task is not None:
@@ -216,6 +223,7 @@ class Worker:
     def _cancel_sync(self, pred_id: str) -> None:
         rec = self.executor.records.get(pred_id) if self.executor else None
         if rec is None:
+            self.pending_cancels.add(pred_id)
             return
         rec.cancel_requested = True
         if self.current is rec:
