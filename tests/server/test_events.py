@@ -195,3 +195,16 @@ def test_sse_late_subscriber_replays_then_follows(make_server):
     assert events[0] == ("start", {"id": "s2", "status": "processing"})
     assert [d["index"] for e, d in events if e == "output"] == [0, 1, 2, 3, 4]
     assert events[-1][0] == "completed" and events[-1][1]["output"] == [f"chunk {i}" for i in range(5)]
+
+
+def test_log_webhooks_are_throttled(make_server, receiver):
+    # A chatty prediction: five log writes in a few milliseconds.
+    server = make_server("logs.py:Predictor", env={"COG_THROTTLE_RESPONSE_INTERVAL": "10"})
+    server.post("/predictions", json={"input": {"tag": "t"}, "webhook": receiver.url,
+                                      "webhook_events_filter": ["logs", "completed"]})
+    final = receiver.wait_terminal()
+    assert "child t" in final["body"]["logs"]
+    time.sleep(0.2)
+    # Five log writes, but at most one non-terminal webhook inside the 10 s interval.
+    assert len(receiver.requests) == 2
+    assert receiver.requests[0]["body"]["status"] == "processing"
