@@ -248,7 +248,12 @@ class Runner:
                 log.error("worker died %d times in %.0f s: DEFUNCT", len(self.crashes), self.settings.crash_window)
                 return
         self.restarts += 1
-        asyncio.get_running_loop().create_task(self._adopt(spawn(self.settings, render_schema=False)))
+        try:
+            spawned = spawn(self.settings, render_schema=False)
+        except OSError as exc:
+            self._setup_failed(f"cannot restart the worker: {exc}")
+            return
+        asyncio.get_running_loop().create_task(self._adopt(spawned))
 
     # -- requests ---------------------------------------------------------------------------
     def new_id(self) -> str:
