@@ -31,7 +31,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     from cog_py.server.supervisor import spawn
 
-    spawned = spawn(settings, render_schema=not settings.schema_path.is_file())
+    try:
+        spawned = spawn(settings, render_schema=not settings.schema_path.is_file())
+    except OSError as exc:
+        print(f"error: cannot start the worker with {settings.worker_python}: {exc}", file=sys.stderr)
+        return 1
 
     from cog_py.server.logs import configure_logging
     from cog_py.server.serve import serve
