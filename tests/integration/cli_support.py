@@ -9,7 +9,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from tests.integration.conftest import TEST_LABEL, TEST_LABELS
+from tests.integration.conftest import SESSION_ID, TEST_LABELS, TEST_SESSION_LABEL
 
 COG = [sys.executable, "-c", "import sys; from cog_py.cli.main import main; sys.exit(main())"]
 
@@ -44,8 +44,8 @@ def make_project(root: Path, name: str, predictor: str, *, yaml_extra: str = "",
 
 
 def test_containers(client: Any) -> list[Any]:
-    """Containers that carry the test label (running or not)."""
-    return list(client.containers.list(all=True, filters={"label": TEST_LABEL}))
+    """Containers this test session created (running or not); other sessions share the engine."""
+    return list(client.containers.list(all=True, filters={"label": f"{TEST_SESSION_LABEL}={SESSION_ID}"}))
 
 
 test_containers.__test__ = False  # type: ignore[attr-defined]  # not a pytest test

@@ -11,7 +11,7 @@ import pytest
 
 from cog_py.docker.run import ContainerSpec, model_container, remove_container, start_container
 from cog_py.errors import DockerError
-from tests.integration.conftest import TEST_LABEL, TEST_LABELS
+from tests.integration.conftest import SESSION_ID, TEST_LABEL, TEST_LABELS, TEST_SESSION_LABEL
 
 pytestmark = pytest.mark.engine
 
@@ -35,10 +35,11 @@ def test_auto_gpu_retries_without(engine: docker.DockerClient, base_image_311: s
 
 
 def test_explicit_gpus_fail_clearly(engine: docker.DockerClient, base_image_311: str) -> None:
-    before = {c.id for c in engine.containers.list(all=True, filters={"label": TEST_LABEL})}
+    mine = {"label": f"{TEST_SESSION_LABEL}={SESSION_ID}"}
+    before = {c.id for c in engine.containers.list(all=True, filters=mine)}
     with pytest.raises(DockerError, match="Failed to start container from python:3.11-slim: .*device driver"):
         start_container(engine, spec(base_image_311, "all"), gpu_auto=False)
-    assert {c.id for c in engine.containers.list(all=True, filters={"label": TEST_LABEL})} == before
+    assert {c.id for c in engine.containers.list(all=True, filters=mine)} == before
 
 
 def test_model_container_removes_on_error(engine: docker.DockerClient, base_image_311: str) -> None:
