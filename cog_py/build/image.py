@@ -133,8 +133,6 @@ def _context(prep: Prepared, say: Say, *, dockerfile: str, extra: dict[str, byte
 
 def build_image(config: Config, settings: BuildSettings, say: Say, *, client: Any = None) -> BuiltImage:
     """Build (and in release mode label) the image for `config`; return its name and size."""
-    from cog_py.docker import build as dbuild
-    from cog_py.docker import images
     from cog_py.docker.client import connect
 
     started = time.monotonic()
