@@ -162,3 +162,55 @@ def test_unknown_python_and_missing_requirements_fail_before_the_engine(tmp_path
     done = run_cog(project, "build")
     assert done.returncode == 1
     assert "build.python_requirements: file does not exist" in done.stderr and "nope.txt" in done.stderr
+
+
+@pytest.mark.timeout(600)
+def test_schema_falls_back_to_importing_the_predictor_in_the_image(
+        engine: Any, base_image_311: str, tmp_path: Path) -> None:
+    """A default computed at import time cannot be read statically: the build imports the
+    predictor inside the image (never on the host) and labels the image with that schema."""
+    tag = f"{PREFIX}probe"
+    project = make_project(tmp_path, "probe", '''
+        import os
+
+        from cog import BasePredictor, Input
+
+        GREETING = os.environ.get("GREETING_FROM_IMAGE", "from-the-image")
+
+
+        class Predictor(BasePredictor):
+            def predict(self, text: str = Input(default=GREETING)) -> str:
+                return text
+    ''')
+    try:
+        done = cog_build(project, tag, GREETING_FROM_IMAGE="from-the-host")
+        assert done.returncode == 0, done.stderr[-4000:]
+        assert "Reading the schema inside the image" in done.stderr
+        labels = engine.images.get(tag).attrs["Config"]["Labels"]
+        schema = json.loads(labels[keys.COG_OPENAPI_SCHEMA])
+        assert schema["components"]["schemas"]["Input"]["properties"]["text"]["default"] == "from-the-image"
+        assert json.loads((project / ".cog" / "openapi_schema.json").read_text()) == schema
+    finally:
+        if not _absent(engine, tag):
+            engine.images.remove(tag, force=True)
+
+
+@pytest.mark.timeout(600)
+def test_dev_mode_image_has_no_code_and_no_labels(engine: Any, base_image_311: str, tmp_path: Path) -> None:
+    from cog_py.build.image import BuildSettings, build_image
+    from cog_py.config.loader import load_config
+
+    project = make_project(tmp_path, "devmode", HELLO)
+    tag = f"{PREFIX}devmode"
+    config = load_config(cwd=project).config
+    try:
+        built = build_image(config, BuildSettings(tag=tag, mode="dev", progress="quiet"), lambda _m: None,
+                            client=engine)
+        assert built.name == tag and built.schema is not None
+        out = _sh(engine, tag, "ls -A /src; echo $COG_PREDICT_TYPE_STUB")
+        assert out.split() == ["predict.py:Predictor"]
+        assert keys.COG_OPENAPI_SCHEMA not in (engine.images.get(tag).attrs["Config"]["Labels"] or {})
+        assert (project / ".cog" / "openapi_schema.json").is_file()
+    finally:
+        if not _absent(engine, tag):
+            engine.images.remove(tag, force=True)
