@@ -62,8 +62,8 @@ class _Progress:
             if self.mode == "auto":
                 n, m, what = step
                 self.say(f"[{time.monotonic() - self.start:6.1f}s] Step {n}/{m}: {_short(what)}")
-        else:
-            self.tail.append(text)
+        elif text.strip() and not text.startswith((" ---> ", "Removing intermediate container")):
+            self.tail.append(text.rstrip())
         if self.mode == "plain":
             self.say(text)
 
