@@ -1,18 +1,19 @@
-"""Wiring: settings + runner + routes -> one ASGI app, with start and stop in the lifespan."""
+"""Wiring: settings + runner + routes -> one ASGI app, with start and stop in the lifespan.
+
+The fast path (asgi.py) answers predictions and health; everything else falls back to
+ops.ColdRoutes, which handles the lifespan and the probes itself and imports FastAPI only
+when a route that needs it is first requested.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable
-
-from fastapi import FastAPI
+from typing import Any, Callable
 
 from cog_py.server.asgi import FastPath
-from cog_py.server.ops import add_ops_routes
-from cog_py.server.routes import add_routes
+from cog_py.server.ops import ColdRoutes
 from cog_py.server.runner import Runner
 from cog_py.server.settings import Settings
 from cog_py.server.supervisor import Spawned
@@ -57,19 +58,6 @@ def create_app(settings: Settings, spawned: Spawned | None = None) -> tuple[Any,
     """Build the ASGI app; `spawned` is a worker already started by the caller, if any."""
     runner = Runner(settings, read_schema(settings.schema_path), spawned)
     lifecycle = Lifecycle(runner, settings)
-
-    @contextlib.asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await runner.start()
-        try:
-            yield
-        finally:
-            runner.draining = True
-            await runner.stop()
-
-    api = FastAPI(lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
-    add_routes(api, runner, lifecycle.request_shutdown)
-    add_ops_routes(api, runner)
-    app = FastPath(runner, api)
+    app = FastPath(runner, ColdRoutes(runner, lifecycle.request_shutdown))
     app.runner = runner  # type: ignore[attr-defined]
     return app, lifecycle

@@ -141,3 +141,50 @@ def test_counts_after_known_traffic(make_server):
     assert m["cog_worker_restarts_total"] == 0
     assert m["cog_setup_failures_total"] == 0
     assert m["cog_setup_duration_seconds_count"] == 1
+
+
+def test_probes_and_lifespan_never_build_the_framework():
+    """The cold-route fallback answers probes itself and builds FastAPI only for a route that needs it."""
+    import asyncio
+
+    from cog_py.server.ops import ColdRoutes
+    from cog_py.server.runner import Runner
+    from cog_py.server.settings import Settings
+
+    built: list[str] = []
+
+    async def framework(scope, receive, send):
+        built.append(scope["path"])
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    def build():
+        built.append("built")
+        return framework
+
+    async def call(app, method, path):
+        sent = []
+
+        async def receive():
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message):
+            sent.append(message)
+
+        await app({"type": "http", "method": method, "path": path, "headers": []}, receive, send)
+        return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
+
+    async def main():
+        runner = Runner(Settings(), schema=None)   # no predictor: nothing is spawned
+        app = ColdRoutes(runner, lambda: None, build_framework=build)
+        assert (await call(app, "GET", "/readyz"))[0] == 503
+        assert (await call(app, "GET", "/livez"))[0] == 200
+        status, body = await call(app, "GET", "/metrics")
+        assert status == 200 and b"cog_predictions_in_flight 0" in body
+        assert (await call(app, "POST", "/predictions/nope/cancel")) == (404, b"{}")
+        assert built == []
+        assert (await call(app, "GET", "/"))[0] == 204
+        assert (await call(app, "GET", "/openapi.json"))[0] == 204
+        assert built == ["built", "/", "/openapi.json"]
+
+    asyncio.run(main())
