@@ -309,6 +309,7 @@ class Runner:
         try:
             return await asyncio.wait_for(fut, 5.0)
         except asyncio.TimeoutError:
+            self._snap_waiters.pop(pred_id, None)
             return None
 
     async def user_health(self) -> str | None:
@@ -353,7 +354,8 @@ class Runner:
         body: dict[str, Any] = {
             "status": status,
             "setup": setup,
-            "version": {"cog_py": __version__, "python_sdk": __version__, "python": platform.python_version()},
+            "version": {"cog_py": __version__, "python_sdk": __version__,
+                        "python": self.info.get("python") or platform.python_version()},
         }
         if self.gpu is not None:
             body["gpu"] = self.gpu

@@ -88,6 +88,14 @@ def _int(env: Mapping[str, str], name: str, default: int | None) -> int | None:
     return value if value > 0 else default
 
 
+def _capacity(raw: str | None) -> int:
+    """COG_STREAM_HISTORY_CAPACITY: 0 disables replay; unset or invalid means 1024."""
+    try:
+        return max(0, int((raw or "").strip()))
+    except ValueError:
+        return 1024
+
+
 def read_cog_yaml(project_dir: Path) -> dict[str, Any]:
     """The three keys the server needs from cog.yaml: predict/run, train, concurrency.max."""
     path = project_dir / "cog.yaml"
@@ -137,7 +145,7 @@ def load_settings(args: argparse.Namespace, env: Mapping[str, str] | None = None
         worker_python=env.get("COG_WORKER_PYTHON") or sys.executable,
         setup_timeout=_float(env, "COG_SETUP_TIMEOUT", None),
         throttle_interval=_float(env, "COG_THROTTLE_RESPONSE_INTERVAL", 0.5) or 0.5,
-        stream_history=max(0, int(env.get("COG_STREAM_HISTORY_CAPACITY", "1024") or 1024)),
+        stream_history=_capacity(env.get("COG_STREAM_HISTORY_CAPACITY")),
         webhook_auth_token=env.get("WEBHOOK_AUTH_TOKEN") or None,
         webhook_retries=_int(env, "COG_WEBHOOK_MAX_RETRIES", 12) or 12,
         webhook_backoff=_float(env, "COG_WEBHOOK_BACKOFF_S", 0.1) or 0.1,

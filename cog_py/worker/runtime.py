@@ -106,6 +106,7 @@ class Worker:
             "has_healthcheck": self.loaded.healthcheck is not None,
             "concurrency_max": info.concurrency_max,
             "method": info.method,
+            "python": sys.version.split()[0],
         }
         self._ready = {"info": ready, "schema": schema}
 

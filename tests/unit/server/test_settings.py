@@ -36,3 +36,10 @@ def test_flags_and_timings():
     assert s.max_concurrency is None
     assert s.ready_file == Path("/var/run/cog/ready")
     assert not load_settings(parse_args([]), {}, Path("/nonexistent")).await_explicit_shutdown
+
+
+def test_stream_history_capacity():
+    def cap(value):
+        return load_settings(parse_args([]), {"COG_STREAM_HISTORY_CAPACITY": value}, Path("/nonexistent")).stream_history
+
+    assert (cap("0"), cap("2"), cap("lots")) == (0, 2, 1024)
