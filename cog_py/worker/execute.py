@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
+import os
 import tempfile
 import traceback
 from typing import Any, Callable
@@ -50,7 +51,9 @@ class Executor:
         self._prepare = prepare_inputs
         self._encode = encode_output
         self.file_encoder = FileEncoder(upload_url)
-        self.tmpdir = tempfile.mkdtemp(prefix="cog-inputs-")
+        # Made only when an input is first downloaded (prepare_inputs creates it), so a model
+        # without file inputs leaves nothing on disk.
+        self.tmpdir = os.path.join(tempfile.gettempdir(), f"cog-inputs-{os.getpid()}-{os.urandom(4).hex()}")
         self.secret_names = frozenset(
             f.name for f in self.info.inputs
             if f.type.kind is Kind.SECRET or (f.type.item is not None and f.type.item.kind is Kind.SECRET)
