@@ -19,6 +19,8 @@ def main() -> None:
         # The worker must run with the user's interpreter, which is this one.
         os.environ.setdefault("COG_WORKER_PYTHON", sys.executable)
         os.execv(server_python, [server_python, "-m", "cog_py.server", *sys.argv[1:]])
+    if sys.path and sys.path[0] in ("", os.getcwd()):
+        del sys.path[0]   # the model's directory: its files must not shadow the server's modules
     from cog_py.server.__main__ import main as server_main
 
     sys.exit(server_main(sys.argv[1:]))

@@ -7,7 +7,13 @@ setup() overlap the parent's own start-up. Signals: SIGTERM drains and exits 0 (
 
 from __future__ import annotations
 
+import os
 import sys
+
+# `python -m` put the working directory (the model's project) first on sys.path; the parent
+# never imports the model, and a model file named like a stdlib module must not shadow it.
+if __name__ == "__main__" and sys.path and sys.path[0] in ("", os.getcwd()):
+    del sys.path[0]
 
 
 def main(argv: list[str] | None = None) -> int:

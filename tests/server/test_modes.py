@@ -44,3 +44,50 @@ def test_dropping_the_sse_connection_cancels(make_server):
     t0 = time.monotonic()
     server.wait_for("READY", timeout=5)
     assert time.monotonic() - t0 < 3
+
+
+def test_concurrent_decorator_sets_the_slots(make_server):
+    import threading
+
+    server = make_server("concurrent_slots.py:Predictor")
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(server.predict({"seconds": 1.5}).status_code))
+               for _ in range(3)]
+    for t in threads:
+        t.start()
+    server.wait_for("BUSY", timeout=10)
+    assert server.predict({}).status_code == 409
+    for t in threads:
+        t.join(20)
+    assert results == [200, 200, 200]
+
+
+def test_cog_yaml_fallback_and_json_logs(make_server, tmp_path):
+    import json
+    import shutil
+
+    from tests.server.conftest import FIXTURES
+
+    shutil.copy(FIXTURES / "hello.py", tmp_path / "predict.py")
+    (tmp_path / "cog.yaml").write_text('build:\n  python_version: "3.11"\npredict: "predict.py:Predictor"\n')
+    server = make_server(None, cwd=tmp_path, env={"LOG_FORMAT": "json"})
+    assert server.predict({"text": "yaml"}).json()["output"] == "hello yaml"
+    lines = [line for line in server.logs().splitlines() if line.startswith("{")]
+    assert lines and all(json.loads(line)["level"] for line in lines)
+
+
+def test_no_predictor_exits_with_a_message(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.server.conftest import REPO
+
+    out = subprocess.run([sys.executable, "-m", "cog_py.server"], cwd=tmp_path, capture_output=True, text=True,
+                         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)}, timeout=30)
+    assert out.returncode == 1
+    assert "COG_PREDICT_TYPE_STUB" in out.stderr
+
+
+def test_model_file_named_like_a_stdlib_module(make_server):
+    server = make_server("concurrent.py:Predictor")
+    assert server.predict({}).json()["output"] == "not shadowed"
