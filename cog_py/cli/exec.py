@@ -9,7 +9,8 @@ import typer
 
 from cog_py.cli import console
 from cog_py.cli.options import DEFAULT_CONFIG_FILE, ConfigFileOption
-from cog_py.cli.predict import EnvOpt, GpusOpt, NetworkOpt
+from cog_py.cli.build import ProgressOption, UseCudaBaseImageOption
+from cog_py.cli.predict import EnvOpt, GpusOpt, NetworkOpt, build_flags
 
 HELP = """Run a command inside the model's Docker environment.
 
@@ -25,12 +26,15 @@ def exec_(
     gpus: GpusOpt = None,
     network: NetworkOpt = None,
     file: ConfigFileOption = DEFAULT_CONFIG_FILE,
+    progress: ProgressOption = None,
+    use_cuda_base_image: UseCudaBaseImageOption = "auto",
 ) -> None:
     from cog_py.docker.run import extra_labels
     from cog_py.predict.attach import ExecOptions, exec_command
 
     opts = ExecOptions(command=tuple(command), env=tuple(env), gpus=gpus, publish=tuple(publish), network=network,
-                       config_file=file, debug=console.debug_enabled(), cwd=Path.cwd(), extra_labels=extra_labels())
+                       config_file=file, debug=console.debug_enabled(), cwd=Path.cwd(), extra_labels=extra_labels(),
+                       build=build_flags(progress, use_cuda_base_image))
     exec_command(opts, console)
 
 

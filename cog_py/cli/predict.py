@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from cog_py.cli import console
+from cog_py.cli.build import ProgressOption, UseCudaBaseImageOption
 from cog_py.cli.options import DEFAULT_CONFIG_FILE, ConfigFileOption
+
+if TYPE_CHECKING:
+    from cog_py.predict.local import BuildFlags
 
 HELP = """Run a prediction.
 
@@ -43,6 +47,8 @@ def predict(
     network: NetworkOpt = None,
     setup_timeout: TimeoutOpt = 300.0,
     file: ConfigFileOption = DEFAULT_CONFIG_FILE,
+    progress: ProgressOption = None,
+    use_cuda_base_image: UseCudaBaseImageOption = "auto",
 ) -> None:
     from cog_py.docker.run import extra_labels
     from cog_py.predict.flow import PredictOptions, run_prediction
@@ -50,9 +56,17 @@ def predict(
     opts = PredictOptions(
         image=image, inputs=tuple(inputs), json_source=json_inputs, output=output, env=tuple(env), gpus=gpus,
         setup_timeout=setup_timeout, network=network, config_file=file, debug=console.debug_enabled(),
-        cwd=Path.cwd(), extra_labels=extra_labels(),
+        cwd=Path.cwd(), extra_labels=extra_labels(), build=build_flags(progress, use_cuda_base_image),
     )
     run_prediction(opts, console)
+
+
+def build_flags(progress: str | None, use_cuda_base_image: str) -> BuildFlags:
+    """The build flags every local command shares, resolved like `cog build` resolves them."""
+    from cog_py.cli.build import progress_mode
+    from cog_py.predict.local import BuildFlags
+
+    return BuildFlags(progress=progress_mode(progress), use_cuda_base_image=use_cuda_base_image)
 
 
 def register(app: typer.Typer) -> None:

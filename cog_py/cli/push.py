@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from cog_py.cli import console
+from cog_py.cli.build import ProgressOption, SeparateWeightsOption, UseCudaBaseImageOption
 from cog_py.cli.options import DEFAULT_CONFIG_FILE, ConfigFileOption
 
 HELP = """Build and push the model's image to a Docker registry.
@@ -23,12 +24,22 @@ def push(
     secret: Annotated[list[str], typer.Option("--secret", metavar="id=ID,src=PATH",
                       help="A build secret (repeatable).")] = [],  # noqa: B006
     file: ConfigFileOption = DEFAULT_CONFIG_FILE,
+    progress: ProgressOption = None,
+    use_cuda_base_image: UseCudaBaseImageOption = "auto",
+    separate_weights: SeparateWeightsOption = False,
+    openapi_schema: Annotated[Optional[Path], typer.Option("--openapi-schema", metavar="FILE",
+                              help="Use this OpenAPI schema instead of generating one.")] = None,
 ) -> None:
+    from cog_py.cli.build import progress_mode
     from cog_py.predict.push import PushOptions
     from cog_py.predict.push import push as push_model
 
-    ref = push_model(PushOptions(image=image, config_file=file, no_cache=no_cache, secrets=tuple(secret),
-                                 cwd=Path.cwd()), console)
+    opts = PushOptions(
+        image=image, config_file=file, no_cache=no_cache, secrets=tuple(secret), progress=progress_mode(progress),
+        use_cuda_base_image=use_cuda_base_image, separate_weights=separate_weights,
+        openapi_schema=openapi_schema.resolve() if openapi_schema else None, cwd=Path.cwd(),
+    )
+    ref = push_model(opts, console)
     console.success("Image pushed")
     console.info(f"  image  {ref}")
 

@@ -9,7 +9,8 @@ import typer
 
 from cog_py.cli import console
 from cog_py.cli.options import DEFAULT_CONFIG_FILE, ConfigFileOption
-from cog_py.cli.predict import EnvOpt, GpusOpt, NetworkOpt
+from cog_py.cli.build import ProgressOption, UseCudaBaseImageOption
+from cog_py.cli.predict import EnvOpt, GpusOpt, NetworkOpt, build_flags
 
 HELP = """Run the model's HTTP server.
 
@@ -26,13 +27,16 @@ def serve(
     gpus: GpusOpt = None,
     network: NetworkOpt = None,
     file: ConfigFileOption = DEFAULT_CONFIG_FILE,
+    progress: ProgressOption = None,
+    use_cuda_base_image: UseCudaBaseImageOption = "auto",
 ) -> None:
     from cog_py.docker.run import extra_labels
     from cog_py.predict.serve import ServeOptions
     from cog_py.predict.serve import serve as run_server
 
     opts = ServeOptions(port=port, host=host, upload_url=upload_url, gpus=gpus, network=network, env=tuple(env),
-                        config_file=file, debug=console.debug_enabled(), cwd=Path.cwd(), extra_labels=extra_labels())
+                        config_file=file, debug=console.debug_enabled(), cwd=Path.cwd(), extra_labels=extra_labels(),
+                        build=build_flags(progress, use_cuda_base_image))
     run_server(opts, console)
 
 

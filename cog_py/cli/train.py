@@ -8,7 +8,8 @@ import typer
 
 from cog_py.cli import console
 from cog_py.cli.options import DEFAULT_CONFIG_FILE, ConfigFileOption
-from cog_py.cli.predict import EnvOpt, GpusOpt, ImageArg, InputOpt, NetworkOpt, OutputOpt, TimeoutOpt
+from cog_py.cli.build import ProgressOption, UseCudaBaseImageOption
+from cog_py.cli.predict import EnvOpt, GpusOpt, ImageArg, InputOpt, NetworkOpt, OutputOpt, TimeoutOpt, build_flags
 
 HELP = """Run a training.
 
@@ -25,6 +26,8 @@ def train(
     network: NetworkOpt = None,
     setup_timeout: TimeoutOpt = 300.0,
     file: ConfigFileOption = DEFAULT_CONFIG_FILE,
+    progress: ProgressOption = None,
+    use_cuda_base_image: UseCudaBaseImageOption = "auto",
 ) -> None:
     from cog_py.docker.run import extra_labels
     from cog_py.predict.flow import PredictOptions, run_prediction
@@ -32,7 +35,7 @@ def train(
     opts = PredictOptions(
         image=image, inputs=tuple(inputs), output=output, env=tuple(env), gpus=gpus, setup_timeout=setup_timeout,
         network=network, mode="train", config_file=file, debug=console.debug_enabled(), cwd=Path.cwd(),
-        extra_labels=extra_labels(),
+        extra_labels=extra_labels(), build=build_flags(progress, use_cuda_base_image),
     )
     run_prediction(opts, console)
 

@@ -19,7 +19,7 @@ from typing import IO, Any, Iterator
 from cog_py.docker.run import ContainerSpec, remove_container, start_container, stop_signals_interrupt, use_host_network
 from cog_py.errors import CogError
 from cog_py.predict.flow import UI
-from cog_py.predict.local import build_dev_image, container_env, docker_client, gpu_choice
+from cog_py.predict.local import BuildFlags, build_dev_image, container_env, docker_client, gpu_choice
 
 
 class ContainerExitError(CogError):
@@ -41,6 +41,7 @@ class ExecOptions:
     debug: bool = False
     cwd: Path = field(default_factory=Path.cwd)
     extra_labels: tuple[tuple[str, str], ...] = ()
+    build: BuildFlags = BuildFlags()
 
 
 def parse_publish(value: str) -> tuple[str, int]:
@@ -77,7 +78,7 @@ def exec_command(opts: ExecOptions, ui: UI, *, stdin: IO[Any] | None = None, std
     stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
     ports = tuple(parse_publish(p) for p in opts.publish)
     config = read_config(opts.config_file, cwd=opts.cwd)
-    image = build_dev_image(config, say=ui.info, with_schema=False)
+    image = build_dev_image(config, say=ui.info, with_schema=False, flags=opts.build)
     client = docker_client()
     attach_stdin, tty = stdin_mode(stdin)
     gpus, gpu_auto = gpu_choice(opts.gpus, config.build.gpu)

@@ -15,6 +15,7 @@ from cog_py.docker.run import ContainerSpec, model_container, use_host_network
 from cog_py.predict.client import ModelClient, SSEEvent, free_port
 from cog_py.predict.inputs import build_payload
 from cog_py.predict.local import (
+    BuildFlags,
     check_image_name,
     container_env,
     docker_client,
@@ -51,6 +52,7 @@ class PredictOptions:
     debug: bool = False
     cwd: Path = field(default_factory=Path.cwd)
     extra_labels: tuple[tuple[str, str], ...] = ()
+    build: BuildFlags = BuildFlags()
 
 
 def run_prediction(opts: PredictOptions, ui: UI, *, stdin: IO[str] | None = None, stdout: IO[str] | None = None,
@@ -85,7 +87,7 @@ def run_prediction(opts: PredictOptions, ui: UI, *, stdin: IO[str] | None = None
     if not opts.image:
         from cog_py.predict.local import build_dev_image
 
-        image = build_dev_image(config, say=ui.info)
+        image = build_dev_image(config, say=ui.info, flags=opts.build)
         client = docker_client()
     assert client is not None
     gpus, gpu_auto = gpu_choice(opts.gpus, model_gpu)

@@ -11,7 +11,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,14 @@ from cog_py.predict.schema import ModelSchema
 
 Say = Callable[[str], None]
 SERVER_MODULE = ("python", "-m", "cog.server.http")
+
+
+@dataclass(frozen=True)
+class BuildFlags:
+    """Build flags the local commands pass on to the development build."""
+
+    progress: str = "auto"
+    use_cuda_base_image: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -136,7 +144,8 @@ def gpu_choice(flag: str | None, model_gpu: bool) -> tuple[str | None, bool]:
     return ("all", True) if model_gpu else (None, False)
 
 
-def build_dev_image(config: Any, *, say: Say, with_schema: bool = True, client: Any = None) -> str:
+def build_dev_image(config: Any, *, say: Say, with_schema: bool = True, flags: BuildFlags = BuildFlags(),
+                    client: Any = None) -> str:
     """Build the development image of the project (no source copied in) and return its name.
 
     `with_schema=False` (cog exec) also works for a cog.yaml without `predict:`/`train:`.
@@ -145,9 +154,10 @@ def build_dev_image(config: Any, *, say: Say, with_schema: bool = True, client: 
 
     from cog_py.build.image import BuildSettings, build_image
 
+    settings = BuildSettings(mode="dev", progress=flags.progress, use_cuda_base_image=flags.use_cuda_base_image)
     if with_schema or config.predict or config.train:
-        return build_image(config, BuildSettings(mode="dev"), say, client=client).name
+        return build_image(config, settings, say, client=client).name
     with tempfile.TemporaryDirectory(prefix="cog-exec-") as tmp:
         empty = Path(tmp) / "openapi_schema.json"
         empty.write_text(json.dumps({"openapi": "3.0.2", "info": {"title": "Cog", "version": __version__}, "paths": {}}))
-        return build_image(config, BuildSettings(mode="dev", openapi_schema=empty), say, client=client).name
+        return build_image(config, replace(settings, openapi_schema=empty), say, client=client).name

@@ -25,6 +25,10 @@ class PushOptions:
     config_file: str = "cog.yaml"
     no_cache: bool = False
     secrets: tuple[str, ...] = ()
+    progress: str = "auto"
+    use_cuda_base_image: str = "auto"
+    separate_weights: bool = False
+    openapi_schema: Path | None = None
     cwd: Path = field(default_factory=Path.cwd)
 
 
@@ -52,7 +56,11 @@ def push(opts: PushOptions, ui: UI) -> str:
     from cog_py.build.image import BuildSettings, build_image
 
     client = docker_client()
-    settings = BuildSettings(tag=target, mode="release", no_cache=opts.no_cache, secrets=opts.secrets)
+    settings = BuildSettings(
+        tag=target, mode="release", no_cache=opts.no_cache, secrets=opts.secrets, progress=opts.progress,
+        use_cuda_base_image=opts.use_cuda_base_image, separate_weights=opts.separate_weights,
+        openapi_schema=opts.openapi_schema,
+    )
     build_image(config, settings, ui.info, client=client)
     add_labels(client, target, {labels.COG_PUSH_ID: uuid7()})
     ui.info(f"Pushing to {target}...")

@@ -10,7 +10,7 @@ from typing import IO, Any
 from cog_py.docker.run import ContainerSpec, model_container, use_host_network
 from cog_py.errors import CogError
 from cog_py.predict.flow import UI
-from cog_py.predict.local import build_dev_image, container_env, docker_client, gpu_choice, server_command
+from cog_py.predict.local import BuildFlags, build_dev_image, container_env, docker_client, gpu_choice, server_command
 
 DEFAULT_PORT = 8393
 
@@ -27,6 +27,7 @@ class ServeOptions:
     debug: bool = False
     cwd: Path = field(default_factory=Path.cwd)
     extra_labels: tuple[tuple[str, str], ...] = ()
+    build: BuildFlags = BuildFlags()
 
 
 def serve_spec(opts: ServeOptions, image: str, project_dir: Path, model_gpu: bool) -> tuple[ContainerSpec, bool]:
@@ -50,7 +51,7 @@ def serve(opts: ServeOptions, ui: UI, *, stderr: IO[str] | None = None) -> None:
 
     stderr = stderr or sys.stderr
     config = read_config(opts.config_file, cwd=opts.cwd)
-    image = build_dev_image(config, say=ui.info)
+    image = build_dev_image(config, say=ui.info, flags=opts.build)
     client = docker_client()
     spec, gpu_auto = serve_spec(opts, image, config.project_dir, config.build.gpu)
     ui.info(f"Running '{' '.join(spec.command or ())}' in Docker with the current directory mounted as a volume...")
