@@ -43,7 +43,7 @@ async def respond(send: Send, status: int, body: bytes, content_type: bytes = b"
 
 async def read_body(receive: Receive) -> bytes:
     message = await receive()
-    body = message.get("body", b"")
+    body: bytes = message.get("body", b"")
     if not message.get("more_body"):
         return body
     parts = [body]
@@ -79,7 +79,8 @@ class Creator:
             await respond(send, 422, jsonc.dumps({"detail": [{"loc": ["body"], "msg": "Input should be an object",
                                                               "type": "value_error"}]}))
             return
-        prefer_async = sse = False
+        prefer_async = False
+        sse = False
         trace: dict[str, str] = {}
         for name, value in scope["headers"]:
             if name == b"prefer":
@@ -125,19 +126,19 @@ class Creator:
         now = time.time()
         pending = runner.admit(pred_id, now)
         # A @streaming model keeps every prediction's events, so a client can subscribe late.
-        events = sse or (self.kind == "predictions" and bool(runner.info.get("streaming")))
+        keep_events = sse or (self.kind == "predictions" and bool(runner.info.get("streaming")))
         header: dict[str, Any] = {"t": protocol.PREDICT, "id": pred_id, "created_at": now, "kind": self.kind,
-                                  "wh": None, "sse": events, "ack": prefer_async and not sse}
+                                  "wh": None, "sse": keep_events, "ack": prefer_async and not sse}
         webhook = body.get("webhook")
         if isinstance(webhook, str) and webhook.startswith(("http://", "https://")):
-            events = body.get("webhook_events_filter") or ALL_EVENTS
-            events = frozenset(e for e in events if e in ALL_EVENTS)
+            wanted = body.get("webhook_events_filter") or ALL_EVENTS
+            webhook_events = frozenset(e for e in wanted if e in ALL_EVENTS)
             s = runner.settings
-            pending.webhook = WebhookSender(webhook, events, throttle=s.throttle_interval, retries=s.webhook_retries,
+            pending.webhook = WebhookSender(webhook, webhook_events, throttle=s.throttle_interval, retries=s.webhook_retries,
                                             backoff=s.webhook_backoff, timeout=s.webhook_timeout,
                                             token=s.webhook_auth_token, trace_headers=trace)
-            header["wh"] = sorted(events - {"completed"})
-        if events:
+            header["wh"] = sorted(webhook_events - {"completed"})
+        if keep_events:
             pending.stream = EventStream(runner.settings.stream_history)
             pending.via_sse = sse
         if header["ack"]:
@@ -145,7 +146,7 @@ class Creator:
         runner.dispatch(pending, header, raw)
         if sse:
             await stream_response(pending.stream, send, receive, replay=True,  # type: ignore[arg-type]
-                                  on_last_gone=lambda: runner.cancel(pred_id))
+                                  on_last_gone=lambda: None if runner.cancel(pred_id) else None)
         elif header["ack"]:
             await pending.accepted  # type: ignore[misc]
             if pending.done.done():
@@ -176,7 +177,8 @@ class Creator:
         if sse and pending.stream is not None:
             runner = self.runner
             await stream_response(pending.stream, send, receive, replay=True,
-                                  on_last_gone=(lambda: runner.cancel(pending.id)) if pending.via_sse else None)
+                                  on_last_gone=(lambda: None if runner.cancel(pending.id) else None)
+                                  if pending.via_sse else None)
             return
         snap = await self.runner.snapshot(pending.id)
         if snap is None:

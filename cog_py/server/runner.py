@@ -142,9 +142,9 @@ class Runner:
             if pending is not None and pending.stream is not None:
                 pending.stream.publish(header["event"], header["data"])
         elif kind == protocol.SNAPSHOT:
-            for fut in self._snap_waiters.pop(header["id"], []):
-                if not fut.done():
-                    fut.set_result(blob if header.get("found") else None)
+            for waiter in self._snap_waiters.pop(header["id"], []):
+                if not waiter.done():
+                    waiter.set_result(blob if header.get("found") else None)
         elif kind == protocol.HEALTH:
             fut = self._health_waiters.pop(header["seq"], None)
             if fut is not None and not fut.done():

@@ -103,7 +103,7 @@ class WorkerHandle:
         loop = asyncio.get_running_loop()
         self._sock.setblocking(False)
         transport, _ = await loop.create_unix_connection(lambda: _Protocol(self), sock=self._sock)
-        self._transport = transport  # type: ignore[assignment]
+        self._transport = transport
         try:
             self._pidfd = os.pidfd_open(self.proc.pid)
         except (AttributeError, OSError):

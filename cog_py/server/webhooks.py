@@ -106,7 +106,7 @@ class WebhookSender:
             try:
                 status = await post(self.url, body, self.headers, self.timeout)
             except (OSError, asyncio.TimeoutError, ValueError) as exc:
-                status, why = None, f"{type(exc).__name__}: {exc}"
+                why = f"{type(exc).__name__}: {exc}"
             else:
                 if status < 400:
                     return

@@ -45,7 +45,7 @@ class Executor:
 
         self.loaded = loaded
         self.info = loaded.info
-        self.send = send
+        self.send: Callable[..., None] = send
         self.drain = drain
         self.active = active          # the capture router's running predictions
         self._prepare = prepare_inputs

@@ -56,6 +56,6 @@ class FileEncoder:
         url = base + urllib.parse.quote(name)
         request = urllib.request.Request(url, data=data, method="PUT", headers={"Content-Type": mime})
         with urllib.request.urlopen(request, timeout=self.timeout) as resp:  # noqa: S310 - URL from the operator
-            location = resp.headers.get("Location") or resp.geturl()
+            location = str(resp.headers.get("Location") or resp.geturl())
         parts = urllib.parse.urlsplit(urllib.parse.urljoin(url, location))
         return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))

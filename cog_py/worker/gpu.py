@@ -128,7 +128,7 @@ def assess(probe: Probe, *, requested: bool, required: bool, visible: str | None
 
 
 def _probe_torch() -> Probe:
-    import torch  # type: ignore[import-not-found]
+    import torch
 
     version = str(torch.__version__)
     if not torch.cuda.is_available():

@@ -240,9 +240,9 @@ class Worker:
                 value = fn()
                 if inspect.isawaitable(value):
                     if self.loop is not None:
-                        value = asyncio.run_coroutine_threadsafe(value, self.loop).result()
+                        value = asyncio.run_coroutine_threadsafe(value, self.loop).result()  # type: ignore[arg-type]
                     else:
-                        value = asyncio.run(value)
+                        value = asyncio.run(value)  # type: ignore[arg-type]
                 result.append(bool(value))
             except BaseException as exc:  # noqa: BLE001
                 result.append(exc)
