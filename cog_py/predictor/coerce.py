@@ -34,11 +34,21 @@ class InputPreparationError(InputValidationError):
     """An input passed the schema but could not be turned into a value (a failed download)."""
 
 
+_DOCUMENTS: dict[int, tuple[PredictorInfo, dict[str, Any]]] = {}
+
+
 def _document(info: PredictorInfo) -> dict[str, Any]:
+    # Built once per predictor: the worker validates every request against the same document
+    # (read-only), and rendering it is most of the cost of a small prediction.
+    cached = _DOCUMENTS.get(id(info))
+    if cached is not None and cached[0] is info:
+        return cached[1]
     title = "TrainingInput" if info.mode == "train" else "Input"
     component, enums = input_schema(info, title)
     schemas = {title: component, **dict(enums)}
-    return {"components": {"schemas": schemas}}
+    doc = {"components": {"schemas": schemas}}
+    _DOCUMENTS[id(info)] = (info, doc)
+    return doc
 
 
 def validate_inputs(info: PredictorInfo, payload: dict[str, Any]) -> dict[str, Any]:
