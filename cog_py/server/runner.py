@@ -103,6 +103,9 @@ class Runner:
 
     async def stop(self) -> None:
         if self.worker is not None and not self.worker.dead:
+            if self.state != READY:
+                self.worker.kill()   # still in setup(): it cannot read a SHUTDOWN message
+                return
             await self.worker.stop()
 
     def _changed(self) -> None:

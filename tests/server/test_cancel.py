@@ -126,3 +126,11 @@ def test_await_explicit_shutdown_ignores_sigterm(make_server):
     assert server.health()["status"] == "READY"
     server.post("/shutdown")
     assert server.proc.wait(20) == 0
+
+
+def test_sigterm_during_setup_exits_promptly(make_server):
+    server = make_server("slow_setup.py:Predictor", env={"TEST_SETUP_SECONDS": "30"}, wait="STARTING")
+    t0 = time.monotonic()
+    server.proc.send_signal(signal.SIGTERM)
+    assert server.proc.wait(20) == 0
+    assert time.monotonic() - t0 < 3
