@@ -131,7 +131,9 @@ class Creator:
                                   "wh": None, "sse": keep_events, "ack": prefer_async and not sse}
         webhook = body.get("webhook")
         if isinstance(webhook, str) and webhook.startswith(("http://", "https://")):
-            wanted = body.get("webhook_events_filter") or ALL_EVENTS
+            wanted = body.get("webhook_events_filter")
+            if not isinstance(wanted, list) or not wanted:
+                wanted = ALL_EVENTS
             webhook_events = frozenset(e for e in wanted if e in ALL_EVENTS)
             s = runner.settings
             pending.webhook = WebhookSender(webhook, webhook_events, throttle=s.throttle_interval, retries=s.webhook_retries,
