@@ -134,3 +134,25 @@ def test_sigterm_during_setup_exits_promptly(make_server):
     server.proc.send_signal(signal.SIGTERM)
     assert server.proc.wait(20) == 0
     assert time.monotonic() - t0 < 3
+
+
+def test_async_generator_cancel(make_server):
+    server = make_server("async_generator.py:Predictor")
+    resp, took = _cancel_while_running(server, {"n": 100, "delay": 0.2})
+    body = resp.json()
+    assert body["status"] == "canceled"
+    assert body["output"][:2] == ["chunk 0", "chunk 1"]
+    assert took < 1.0
+
+
+def test_cancel_is_repeatable(make_server):
+    server = make_server("sleeper.py:Predictor")
+    result = {}
+    thread = threading.Thread(target=lambda: result.update(r=server.put("/predictions/r1", json={"input": {"seconds": 20}})))
+    thread.start()
+    server.wait_for("BUSY", timeout=10)
+    assert server.post("/predictions/r1/cancel").status_code == 200
+    second = server.post("/predictions/r1/cancel").status_code
+    thread.join(10)
+    assert second in (200, 404)
+    assert result["r"].json()["status"] == "canceled"
