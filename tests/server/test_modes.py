@@ -91,3 +91,25 @@ def test_no_predictor_exits_with_a_message(tmp_path):
 def test_model_file_named_like_a_stdlib_module(make_server):
     server = make_server("concurrent.py:Predictor")
     assert server.predict({}).json()["output"] == "not shadowed"
+
+
+def test_schema_file_is_served_verbatim(make_server, tmp_path):
+    import shutil
+
+    from tests.server.conftest import FIXTURES
+
+    shutil.copy(FIXTURES / "hello.py", tmp_path / "predict.py")
+    (tmp_path / ".cog").mkdir()
+    doc = b'{"openapi":"3.0.2","info":{"title":"Cog","version":"9.9.9"},"paths":{},"x-from":"build"}'
+    (tmp_path / ".cog" / "openapi_schema.json").write_bytes(doc)
+    server = make_server("predict.py:Predictor", cwd=tmp_path)
+    assert server.get("/openapi.json").content == doc
+
+
+def test_openapi_unavailable_until_rendered(make_server):
+    server = make_server("slow_setup.py:Predictor", env={"TEST_SETUP_SECONDS": "2"}, wait="STARTING")
+    resp = server.get("/openapi.json")
+    assert resp.status_code == 503
+    assert resp.json() == {"error": "OpenAPI schema not available"}
+    server.wait_for("READY")
+    assert server.get("/openapi.json").json()["components"]["schemas"]["Output"]["type"] == "string"
