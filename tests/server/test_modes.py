@@ -88,8 +88,13 @@ def test_no_predictor_exits_with_a_message(tmp_path):
     assert "COG_PREDICT_TYPE_STUB" in out.stderr
 
 
-def test_model_file_named_like_a_stdlib_module(make_server):
-    server = make_server("concurrent.py:Predictor")
+def test_model_file_named_like_a_stdlib_module(make_server, tmp_path):
+    # Written at test time: a concurrent.py in fixtures/ would shadow the stdlib for any
+    # script run from that directory.
+    (tmp_path / "concurrent.py").write_text(
+        "from cog import BasePredictor\n\n\nclass Predictor(BasePredictor):\n"
+        "    def predict(self) -> str:\n        return 'not shadowed'\n")
+    server = make_server("concurrent.py:Predictor", cwd=tmp_path)
     assert server.predict({}).json()["output"] == "not shadowed"
 
 
