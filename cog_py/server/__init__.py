@@ -19,7 +19,7 @@ Environment (Cog's names where Cog has them; ours are marked *):
     COG_STREAM_HISTORY_CAPACITY     SSE replay buffer (1024; 0 disables replay)
     WEBHOOK_AUTH_TOKEN              Authorization: Bearer for webhooks
     COG_LOG_LEVEL, LOG_FORMAT       server log level; LOG_FORMAT=console for text (default JSON)
-    KUBERNETES_SERVICE_HOST         when set, /var/run/cog/ready is written at READY
+    KUBERNETES_SERVICE_HOST         when set, /var/run/cog/ready (*COG_READY_FILE) is written at READY
     COG_GPU=1 / COG_REQUIRE_GPU=1   GPU check at boot (baked for gpu: true) / fail without a GPU
     *COG_WORKER_PYTHON              interpreter of the worker (default: this one)
     *COG_SERVER_PYTHON              interpreter of the parent, for `cog.server.http` to exec

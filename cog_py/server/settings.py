@@ -156,5 +156,5 @@ def load_settings(args: argparse.Namespace, env: Mapping[str, str] | None = None
         crash_limit=_int(env, "COG_WORKER_CRASH_LIMIT", 3) or 3,
         log_level=(env.get("COG_LOG_LEVEL") or "info").lower(),
         log_format="console" if env.get("LOG_FORMAT", "").lower() == "console" else "json",
-        ready_file=Path("/var/run/cog/ready") if kubernetes else None,
+        ready_file=Path(env.get("COG_READY_FILE") or "/var/run/cog/ready") if kubernetes else None,
     )

@@ -93,3 +93,13 @@ def test_readyz_and_livez(make_server):
     server = make_server("hello.py:Predictor")
     assert server.get("/readyz").status_code == 200
     assert server.get("/livez").status_code == 200
+
+
+def test_kubernetes_ready_file(make_server, tmp_path):
+    ready = tmp_path / "cog" / "ready"
+    server = make_server("slow_setup.py:Predictor", wait="STARTING",
+                         env={"KUBERNETES_SERVICE_HOST": "10.0.0.1", "COG_READY_FILE": str(ready),
+                              "TEST_SETUP_SECONDS": "1"})
+    assert not ready.exists()
+    server.wait_for("READY")
+    assert ready.exists()
