@@ -103,3 +103,27 @@ def test_kubernetes_ready_file(make_server, tmp_path):
     assert not ready.exists()
     server.wait_for("READY")
     assert ready.exists()
+
+
+def test_gpu_model_without_a_gpu_runs_on_cpu_with_a_warning(make_server):
+    # These machines have no GPU: the probe finds none.
+    server = make_server("hello.py:Predictor", env={"COG_GPU": "1", "CUDA_VISIBLE_DEVICES": ""})
+    health = server.health()
+    assert health["gpu"]["requested"] is True
+    assert health["gpu"]["available"] is False
+    assert "running on the CPU" in health["gpu"]["warnings"][0]
+    assert "WARNING: This model asks for a GPU" in health["setup"]["logs"]
+    assert server.predict({"text": "cpu"}).json()["output"] == "hello cpu"
+
+
+def test_required_gpu_missing_fails_setup(make_server):
+    server = make_server("hello.py:Predictor", env={"COG_GPU": "1", "COG_REQUIRE_GPU": "1",
+                                                    "CUDA_VISIBLE_DEVICES": ""}, wait="SETUP_FAILED")
+    health = server.health()
+    assert "This model needs a GPU and none is usable" in health["setup"]["logs"]
+    assert health["gpu"]["available"] is False
+
+
+def test_no_gpu_section_for_cpu_models(make_server):
+    server = make_server("hello.py:Predictor")
+    assert "gpu" not in server.health()
