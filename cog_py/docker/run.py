@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 import threading
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -170,12 +171,20 @@ def _create(client: Any, spec: ContainerSpec) -> Any:
 
     kwargs = container_kwargs(spec)
     image = kwargs.pop("image")
+    # A name of our own lets us find the container if we are interrupted before the engine answers.
+    kwargs.setdefault("name", f"cog-{spec.role}-{uuid.uuid4().hex[:12]}")
     try:
         return client.containers.create(image, **kwargs)
     except docker.errors.ImageNotFound as exc:
         raise DockerError(f"Image {image} not found", hint="Build it with `cog build` or pull it first.") from exc
     except docker.errors.APIError as exc:
         raise DockerError(f"Failed to create container from {image}: {getattr(exc, 'explanation', None) or exc}") from exc
+    except BaseException:
+        try:
+            _remove_quietly(client.containers.get(kwargs["name"]))
+        except docker.errors.DockerException:
+            pass
+        raise
 
 
 def remove_container(container: Any) -> None:
