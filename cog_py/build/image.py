@@ -202,7 +202,8 @@ def _engine_build(prep: Prepared, settings: BuildSettings, client: Any, tag: str
         request = dbuild.BuildRequest(
             tag=tag, context=context, base_image=prep.plan.base_image, no_cache=settings.no_cache,
             progress=settings.progress, secrets=tuple(cli_form(s) for s in prep.secrets),
-            build_args=labelling.BUILD_ARGS if extra else {},
+            # Always passed: the classic builder keys cached RUN steps on the build args given.
+            build_args=labelling.BUILD_ARGS,
         )
         if prep.plan.needs_buildkit:
             dbuild.build_with_buildkit(request, say)

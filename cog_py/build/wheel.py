@@ -75,7 +75,16 @@ def source_hash() -> str:
 
 
 def runtime_wheel(say: Say | None = None) -> Path:
-    """The cached cog_py wheel for the current sources, built now if missing."""
+    """The cached cog_py wheel for the current sources, built now if missing.
+
+    `$COG_PY_RUNTIME_WHEEL` names a prebuilt cog_py wheel to use instead.
+    """
+    given = os.environ.get("COG_PY_RUNTIME_WHEEL")
+    if given:
+        path = Path(given)
+        if not path.is_file():
+            raise BuildError(f"COG_PY_RUNTIME_WHEEL: file not found: {path}")
+        return path
     target = cache_dir() / "runtime" / source_hash() / runtime_wheel_name()
     if target.is_file():
         return target

@@ -113,6 +113,8 @@ def build_with_sdk(client: Any, req: BuildRequest, say: Say) -> list[str]:
             if not text:
                 continue
             for raw in text.splitlines():
+                if "were not consumed" in raw:  # our label build arg, unused when labels come later
+                    continue
                 m = _STEP.match(raw.strip())
                 progress.line(raw, (int(m.group(1)), int(m.group(2)), m.group(3)) if m else None)
                 found = _STEP_ID.match(raw.rstrip())

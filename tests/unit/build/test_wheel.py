@@ -45,3 +45,15 @@ def test_cache_dir_default(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
     monkeypatch.delenv("COG_PY_CACHE_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert wheel.cache_dir() == tmp_path / "cog_py"
+
+
+def test_prebuilt_wheel_from_the_environment(cache: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from cog_py.errors import BuildError
+
+    given = tmp_path / "cog_py-9-py3-none-any.whl"
+    given.write_bytes(b"x")
+    monkeypatch.setenv("COG_PY_RUNTIME_WHEEL", str(given))
+    assert wheel.runtime_wheel() == given
+    monkeypatch.setenv("COG_PY_RUNTIME_WHEEL", str(tmp_path / "missing.whl"))
+    with pytest.raises(BuildError, match="COG_PY_RUNTIME_WHEEL: file not found"):
+        wheel.runtime_wheel()
