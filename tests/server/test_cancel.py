@@ -30,7 +30,7 @@ def test_sync_cancel_within_a_second(make_server, spin):
     pids = server.worker_pids()
     resp, took = _cancel_while_running(server, {"seconds": 20, "spin": spin})
     assert resp.json()["status"] == "canceled"
-    assert took < 1.0
+    assert took < 2.5   # about 0.1 s here; headroom for a loaded machine (the work would take 20 s)
     assert server.worker_pids() == pids   # no restart was needed
     assert server.predict({"seconds": 0}).json()["status"] == "succeeded"
 
@@ -41,14 +41,14 @@ def test_generator_cancel(make_server):
     body = resp.json()
     assert body["status"] == "canceled"
     assert body["output"][:2] == ["chunk 0", "chunk 1"]
-    assert took < 1.0
+    assert took < 2.5   # about 0.1 s here; headroom for a loaded machine (the work would take 20 s)
 
 
 def test_async_cancel(make_server):
     server = make_server("async_sleeper.py:Predictor")
     resp, took = _cancel_while_running(server, {"seconds": 20})
     assert resp.json()["status"] == "canceled"
-    assert took < 1.0
+    assert took < 2.5   # about 0.1 s here; headroom for a loaded machine (the work would take 20 s)
 
 
 def test_async_prediction_cancel_with_respond_async(make_server):
@@ -142,7 +142,7 @@ def test_async_generator_cancel(make_server):
     body = resp.json()
     assert body["status"] == "canceled"
     assert body["output"][:2] == ["chunk 0", "chunk 1"]
-    assert took < 1.0
+    assert took < 2.5   # about 0.1 s here; headroom for a loaded machine (the work would take 20 s)
 
 
 def test_cancel_is_repeatable(make_server):
