@@ -208,3 +208,14 @@ def test_log_webhooks_are_throttled(make_server, receiver):
     # Five log writes, but at most one non-terminal webhook inside the 10 s interval.
     assert len(receiver.requests) == 2
     assert receiver.requests[0]["body"]["status"] == "processing"
+
+
+def test_sse_log_and_metric_events(make_server):
+    server = make_server("stream_events.py:Predictor")
+    resp = server.post("/predictions", json={"input": {"n": 2}}, headers={"accept": "text/event-stream"})
+    events = _sse_events(resp.text)
+    assert ("log", {"source": "stdout", "data": "step 0"}) in events
+    assert ("metric", {"name": "steps", "value": 1, "mode": "increment"}) in events
+    final = events[-1][1]
+    assert final["metrics"]["steps"] == 2 and final["output"] == ["token 0", "token 1"]
+    assert "step 0\nstep 1\n" == final["logs"]
