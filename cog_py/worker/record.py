@@ -51,7 +51,7 @@ class Record:
     __slots__ = (
         "id", "created_at", "started_at", "completed_at", "input", "logs", "output", "chunks",
         "status", "error", "metrics", "webhook_events", "sse", "send", "cancel_requested",
-        "task", "_t0", "is_iterator",
+        "task", "_t0", "is_iterator", "_partial",
     )
 
     def __init__(self, header: dict[str, Any], send: Send) -> None:
@@ -78,6 +78,7 @@ class Record:
         self.task: Any = None
         self._t0 = 0.0
         self.is_iterator = False
+        self._partial: dict[str, str] = {}
 
     # -- events -----------------------------------------------------------------------------
     def start(self) -> None:
@@ -91,10 +92,20 @@ class Record:
 
     def add_log(self, source: str, text: str) -> None:
         self.logs.append(text)
+        if not self.sse and "logs" not in self.webhook_events:
+            return
+        # Events go out a line at a time: print() writes the text and its newline separately.
+        buf = self._partial.get(source, "") + text
+        cut = buf.rfind("\n") + 1
+        self._partial[source] = buf[cut:]
+        if cut:
+            self._log_event(source, buf[:cut - 1])
+
+    def _log_event(self, source: str, lines: str) -> None:
         if "logs" in self.webhook_events:
             self.send({"t": protocol.WEBHOOK, "id": self.id, "event": "logs"}, dumps(self.snapshot()))
         if self.sse:
-            self._sse("log", {"source": source, "data": text})
+            self._sse("log", {"source": source, "data": lines})
 
     def add_chunk(self, value: Any) -> None:
         if self.chunks is None:
@@ -115,6 +126,10 @@ class Record:
 
     # -- endings ----------------------------------------------------------------------------
     def finish(self, status: str, error: str | None = None) -> None:
+        for source, rest in list(self._partial.items()):
+            if rest:
+                self._log_event(source, rest)
+        self._partial.clear()
         self.completed_at = time.time()
         self.status = status
         self.error = error

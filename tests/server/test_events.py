@@ -214,7 +214,8 @@ def test_sse_log_and_metric_events(make_server):
     server = make_server("stream_events.py:Predictor")
     resp = server.post("/predictions", json={"input": {"n": 2}}, headers={"accept": "text/event-stream"})
     events = _sse_events(resp.text)
-    assert ("log", {"source": "stdout", "data": "step 0"}) in events
+    logs = [d for e, d in events if e == "log"]
+    assert logs == [{"source": "stdout", "data": "step 0"}, {"source": "stdout", "data": "step 1"}]
     assert ("metric", {"name": "steps", "value": 1, "mode": "increment"}) in events
     final = events[-1][1]
     assert final["metrics"]["steps"] == 2 and final["output"] == ["token 0", "token 1"]
