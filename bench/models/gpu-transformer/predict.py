@@ -4,14 +4,20 @@ Greedy generation without a KV cache (each step runs the whole sequence), in bf1
 so one prediction keeps the GPU busy for tens of milliseconds.
 """
 
+import os
+import resource
+import time
+
 import torch
 from torch import nn
 
-from cog import BasePredictor, Input
+from cog import BasePredictor, Input, current_scope
 
 VOCAB = 32000
-D_MODEL = 1024
-LAYERS = 12
+# GPU_CHECK_SMALL=1 shrinks the model so the script itself can be smoke-tested on a CPU.
+SMALL = os.environ.get("GPU_CHECK_SMALL") == "1"
+D_MODEL = 128 if SMALL else 1024
+LAYERS = 2 if SMALL else 12
 HEADS = 16
 
 
@@ -45,9 +51,24 @@ class Predictor(BasePredictor):
         new_tokens: int = Input(default=32, ge=1, le=512),
         seed: int = Input(default=0),
     ) -> str:
+        # Per-call diagnostics, the same in the bare loop and behind the server: wall and CPU
+        # time of this thread, and its context switches (a contended thread shows them).
+        t0, c0 = time.perf_counter(), time.thread_time()
+        r0 = resource.getrusage(resource.RUSAGE_THREAD)
         gen = torch.Generator(device="cpu").manual_seed(seed)
         tokens = torch.randint(0, VOCAB, (batch, prompt_len), generator=gen).to(self.device)
         for _ in range(new_tokens):
             nxt = self.model(tokens)[:, -1].argmax(-1, keepdim=True)
             tokens = torch.cat([tokens, nxt], dim=1)
-        return " ".join(str(t) for t in tokens[0, prompt_len:].tolist())
+        out = " ".join(str(t) for t in tokens[0, prompt_len:].tolist())
+        r1 = resource.getrusage(resource.RUSAGE_THREAD)
+        self.last_stats = {
+            "gen_ms": (time.perf_counter() - t0) * 1000,
+            "thread_cpu_ms": (time.thread_time() - c0) * 1000,
+            "vol_csw": r1.ru_nvcsw - r0.ru_nvcsw,
+            "invol_csw": r1.ru_nivcsw - r0.ru_nivcsw,
+        }
+        scope = current_scope()
+        for name, value in self.last_stats.items():
+            scope.record_metric(name, value)
+        return out
