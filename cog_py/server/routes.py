@@ -1,7 +1,8 @@
-"""The cold endpoints, on FastAPI: discovery, schema, docs, cancel, shutdown, probes, PUT, trainings.
+"""The coldest endpoints, on FastAPI: discovery, schema, docs, shutdown.
 
-Handlers stay thin: they read the runner and answer. Creating predictions (including PUT and
-/trainings) reuses the ASGI `Creator` mounted as a raw route.
+Handlers stay thin: they read the runner and answer. This module (and FastAPI with it) is
+imported only when one of these routes is first requested (see ops.ColdRoutes, which serves
+the probes, /metrics, PUT, cancel and /trainings itself).
 """
 
 from __future__ import annotations
@@ -10,12 +11,10 @@ from typing import Any, Callable
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, Response
-from starlette.routing import Route
 
 from cog_py._version import __version__
 from cog_py.server import jsonc
-from cog_py.server.asgi import Creator
-from cog_py.server.runner import DEFUNCT, READY, Runner
+from cog_py.server.runner import Runner
 
 _DOCS = """<!DOCTYPE html>
 <html><head><title>{title} - Swagger UI</title><meta charset="utf-8">
@@ -58,30 +57,7 @@ def add_routes(app: FastAPI, runner: Runner, request_shutdown: Callable[[], None
     async def docs() -> HTMLResponse:
         return HTMLResponse(_DOCS.format(title="Cog model"))
 
-    @app.post("/predictions/{prediction_id}/cancel")
-    async def cancel_prediction(prediction_id: str) -> Response:
-        return _json({}, 200 if runner.cancel(prediction_id) else 404)
-
-    @app.post("/trainings/{training_id}/cancel")
-    async def cancel_training(training_id: str) -> Response:
-        return _json({}, 200 if runner.cancel(training_id) else 404)
-
     @app.post("/shutdown")
     async def shutdown() -> Response:
         request_shutdown()
         return _json({})
-
-    @app.get("/readyz")
-    async def readyz() -> Response:
-        ok = runner.state == READY and not runner.draining
-        return _json({"status": runner.status()}, 200 if ok else 503)
-
-    @app.get("/livez")
-    async def livez() -> Response:
-        return _json({"status": runner.status()}, 503 if runner.state == DEFUNCT else 200)
-
-    predictions = Creator(runner, "predictions")
-    trainings = Creator(runner, "trainings")
-    app.router.routes.append(Route("/predictions/{prediction_id}", predictions, methods=["PUT"]))
-    app.router.routes.append(Route("/trainings", trainings, methods=["POST"]))
-    app.router.routes.append(Route("/trainings/{training_id}", trainings, methods=["PUT"]))
