@@ -59,5 +59,5 @@ def create_app(settings: Settings, spawned: Spawned | None = None) -> tuple[Any,
     runner = Runner(settings, read_schema(settings.schema_path), spawned)
     lifecycle = Lifecycle(runner, settings)
     app = FastPath(runner, ColdRoutes(runner, lifecycle.request_shutdown))
-    app.runner = runner  # type: ignore[attr-defined]
+    app.runner = runner
     return app, lifecycle

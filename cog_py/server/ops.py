@@ -17,7 +17,7 @@ time to import uvicorn and reach READY.
 from __future__ import annotations
 
 import logging
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, cast
 
 from cog_py.server import jsonc, metrics
 from cog_py.server.asgi import Creator
@@ -110,7 +110,7 @@ class ColdRoutes:
 
         api = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
         add_routes(api, self.runner, self.request_shutdown)
-        return api
+        return cast(ASGIApp, api)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         runner = self.runner
