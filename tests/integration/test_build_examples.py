@@ -100,6 +100,23 @@ def copy_example(tmp_root: Path, name: str) -> Path:
     return target
 
 
+def resnet_cpu_copy(project: Path) -> Path:
+    """examples/resnet copied to `project` as a CPU build: the local torch wheel beside it, named by
+    path in requirements.txt, `gpu: false`. Skips the test when the wheel is absent."""
+    if not TORCH_WHEEL.is_file():
+        pytest.skip(f"{TORCH_WHEEL} is absent on this machine")
+    if not project.exists():
+        shutil.copytree(EXAMPLES / "resnet", project, ignore=shutil.ignore_patterns(".cog", "__pycache__", "output*"))
+        (project / "wheels").mkdir()
+        shutil.copy2(TORCH_WHEEL, project / "wheels" / TORCH_WHEEL.name)
+        reqs = [line for line in (project / "requirements.txt").read_text().splitlines()
+                if not line.startswith("torch")]
+        (project / "requirements.txt").write_text("\n".join([f"wheels/{TORCH_WHEEL.name}", *reqs]) + "\n")
+        text = (project / "cog.yaml").read_text().replace("gpu: true", "gpu: false")
+        (project / "cog.yaml").write_text(text)
+    return project
+
+
 @pytest.fixture(scope="session")
 def build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("builds")
@@ -199,18 +216,7 @@ def test_python_3_13_image(engine: Any, base_image_313: str, built: Callable[...
 def test_resnet_with_the_local_cpu_torch_wheel(engine: Any, built: Callable[..., str], build_dir: Path) -> None:
     """resnet as a CPU build: the local torch wheel is copied into the project and named by path.
     (Its GPU plan is golden-tested: tests/golden/dockerfiles/gpu-resnet-torch2.13.Dockerfile.)"""
-    if not TORCH_WHEEL.is_file():
-        pytest.skip(f"{TORCH_WHEEL} is absent on this machine")
-    project = build_dir / "resnet-cpu"
-    if not project.exists():
-        shutil.copytree(EXAMPLES / "resnet", project)
-        (project / "wheels").mkdir()
-        shutil.copy2(TORCH_WHEEL, project / "wheels" / TORCH_WHEEL.name)
-        reqs = [line for line in (project / "requirements.txt").read_text().splitlines()
-                if not line.startswith("torch")]
-        (project / "requirements.txt").write_text("\n".join([f"wheels/{TORCH_WHEEL.name}", *reqs]) + "\n")
-        text = (project / "cog.yaml").read_text().replace("gpu: true", "gpu: false")
-        (project / "cog.yaml").write_text(text)
+    project = resnet_cpu_copy(build_dir / "resnet-cpu")
     image = built("resnet-cpu", project)
     result = predict_in_image(engine, image, {"image": png_data_uri(100, 80), "top_k": 3})
     assert result["status"] == "succeeded", result

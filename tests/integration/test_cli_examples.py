@@ -1,8 +1,8 @@
 """Every `examples/*` model predicted through the real CLI, as its README shows (engine).
 
 Each example is copied to a temporary directory (outputs and `.cog/` land there, not in the
-repository). The PyPI-dependent ones (pillow) download it into the image; resnet needs torch,
-whose offline build (the local CPU wheel) the build tests cover, so it is skipped here.
+repository). The PyPI-dependent ones (pillow) download it into the image; resnet is built for
+the CPU with the local torch wheel beside it (as the build tests do; skipped when the wheel is absent).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import docker
 import pytest
 
 from tests.integration.cli_support import dev_image_name, popen_cog, run_cog
+from tests.integration.test_build_examples import resnet_cpu_copy
 
 pytestmark = [pytest.mark.engine, pytest.mark.slow]
 
@@ -136,3 +137,19 @@ def test_train_then_predict_with_weights(copies: Path) -> None:
     (project / "weights.json").write_text(json.dumps(weights))
     scored = json.loads(ok(run_cog(project, "predict", "-i", "text=the cat", "-e", "COG_WEIGHTS=/src/weights.json")).stdout)
     assert scored == {"known_words": 2, "log_probability": -3.178054, "unknown_words": 0, "vocabulary": 5}
+
+
+@pytest.mark.timeout(1200)
+def test_resnet_on_the_cpu_returns_its_base_model(copies: Path) -> None:
+    project = resnet_cpu_copy(copies / "h6-ex-resnet")
+    photo(project / "photo.png")
+    result = ok(run_cog(project, "predict", "-i", "image=@photo.png", "-i", "top_k=3", timeout=1200))
+    body = json.loads(result.stdout)
+    assert set(body) == {"label", "score", "device", "top_k"}
+    assert body["device"] == "cpu"
+    assert len(body["top_k"]) == 3 and all(set(guess) == {"label", "score"} for guess in body["top_k"])
+    assert body["label"] == body["top_k"][0]["label"] and body["score"] == body["top_k"][0]["score"]
+    assert body["top_k"][0]["score"] >= body["top_k"][1]["score"] >= body["top_k"][2]["score"]
+    # The weights come from a fixed seed: the README shows this answer for a plain red 100x80 image.
+    assert [guess["label"] for guess in body["top_k"]] == ["automobile", "ship", "truck"]
+    assert abs(body["score"] - 0.107061) < 1e-4
