@@ -21,6 +21,8 @@ from cog_py._version import __version__
 from cog_py.cli import console
 from cog_py.errors import CogError
 
+INTERRUPTED = 130  # the exit status after Ctrl-C (128 + SIGINT)
+
 COMMAND_MODULES = ["init", "build", "debug", "predict", "train", "serve", "exec", "push", "login"]
 
 app = typer.Typer(
@@ -74,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return err.exit_code
     except typer.Abort:
         console.error("Aborted.")
-        return 130
+        return INTERRUPTED
     except typer.TyperException as exc:  # usage errors: typer prints them with the usage line
         show = getattr(exc, "show", None)
         if callable(show):
@@ -84,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         console.error("Interrupted.")
-        return 130
+        return INTERRUPTED
     except BrokenPipeError:  # `cog ... | head`: the reader left; stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
@@ -93,6 +95,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         console.error(f"Error: {str(exc) or type(exc).__name__}")
         console.hint("This was not expected. Run the command again with --debug to see the traceback.")
         return 1
+    if result == INTERRUPTED:
+        # typer turns a KeyboardInterrupt inside a command into Exit(130), which click returns in
+        # non-standalone mode, so the except clause above never sees it. Exit status 130 means
+        # "interrupted by SIGINT" by convention, and no command of ours exits with it otherwise.
+        console.error("Interrupted.")
     return result if isinstance(result, int) else 0
 
 

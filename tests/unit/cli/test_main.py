@@ -41,8 +41,12 @@ def failing_commands() -> Iterator[None]:
     def quits() -> None:
         raise typer.Exit(4)
 
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
     before = list(app.registered_commands)
-    for name, fn in [("cog-error", cog_error), ("no-hint", no_hint), ("unexpected", unexpected), ("silent", silent), ("quits", quits)]:
+    for name, fn in [("cog-error", cog_error), ("no-hint", no_hint), ("unexpected", unexpected), ("silent", silent), ("quits", quits),
+                     ("interrupted", interrupted)]:
         app.command(name)(fn)
     yield
     app.registered_commands[:] = before
@@ -109,6 +113,13 @@ def test_debug_shows_the_traceback(cog: Callable[..., CliResult]) -> None:
 @pytest.mark.usefixtures("failing_commands")
 def test_typer_exit_code_is_kept(cog: Callable[..., CliResult]) -> None:
     assert cog("quits").code == 4
+
+
+@pytest.mark.usefixtures("failing_commands")
+def test_ctrl_c_in_a_command_says_interrupted_and_exits_130(cog: Callable[..., CliResult]) -> None:
+    result = cog("interrupted")
+    assert (result.code, result.stdout) == (130, "")
+    assert result.stderr.strip() == "Interrupted."
 
 
 def test_no_color_is_exported_to_child_processes(cog: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch) -> None:
