@@ -16,6 +16,7 @@ Fail = Callable[[str], SchemaError]
 
 _NUMERIC = (Kind.INT, Kind.FLOAT)
 _CHOICE_KINDS = {Kind.STR: str, Kind.INT: int}
+_ARTICLE_NAMES = {str: "a str", int: "an int"}
 
 
 def title_case(name: str) -> str:
@@ -52,7 +53,7 @@ def _check_choices(field: InputField, fail: Fail) -> None:
         raise fail("choices must list at least 2 values")
     for choice in field.choices or ():
         if isinstance(choice, bool) or not isinstance(choice, expected):
-            raise fail(f"choice {choice!r} is not a {expected.__name__} like the input")
+            raise fail(f"choice {choice!r} is not {_ARTICLE_NAMES[expected]} like the input")
     if field.ge is not None or field.le is not None:
         raise fail("choices cannot be combined with ge or le")
     if field.min_length is not None or field.max_length is not None:
