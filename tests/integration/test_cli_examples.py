@@ -152,4 +152,5 @@ def test_resnet_on_the_cpu_returns_its_base_model(copies: Path) -> None:
     assert body["top_k"][0]["score"] >= body["top_k"][1]["score"] >= body["top_k"][2]["score"]
     # The weights come from a fixed seed: the README shows this answer for a plain red 100x80 image.
     assert [guess["label"] for guess in body["top_k"]] == ["automobile", "ship", "truck"]
-    assert abs(body["score"] - 0.107061) < 1e-4
+    scores = [guess["score"] for guess in body["top_k"]]
+    assert all(abs(got - want) < 1e-4 for got, want in zip(scores, [0.107061, 0.106204, 0.103541]))
