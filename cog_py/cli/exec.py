@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,7 +9,7 @@ import typer
 from cog_py.cli import console
 from cog_py.cli.options import DEFAULT_CONFIG_FILE, ConfigFileOption
 from cog_py.cli.build import ProgressOption, UseCudaBaseImageOption
-from cog_py.cli.predict import EnvOpt, GpusOpt, NetworkOpt, build_flags
+from cog_py.cli.predict import EnvOpt, GpusOpt, NetworkOpt, local_run
 
 HELP = """Run a command inside the model's Docker environment.
 
@@ -29,12 +28,10 @@ def exec_(
     progress: ProgressOption = None,
     use_cuda_base_image: UseCudaBaseImageOption = "auto",
 ) -> None:
-    from cog_py.docker.run import extra_labels
     from cog_py.predict.attach import ExecOptions, exec_command
 
-    opts = ExecOptions(command=tuple(command), env=tuple(env), gpus=gpus, publish=tuple(publish), network=network,
-                       config_file=file, debug=console.debug_enabled(), cwd=Path.cwd(), extra_labels=extra_labels(),
-                       build=build_flags(progress, use_cuda_base_image))
+    opts = ExecOptions(command=tuple(command), publish=tuple(publish),
+                       **local_run(env, gpus, network, file, progress, use_cuda_base_image))
     exec_command(opts, console)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional, TypedDict
 
 import typer
 
@@ -37,6 +37,29 @@ TimeoutOpt = Annotated[float, typer.Option("--setup-timeout", metavar="SECONDS",
                        help="How long to wait for setup() to finish.")]
 
 
+class LocalRun(TypedDict):
+    """What every command that builds and runs the project locally (predict, train, serve, exec)
+    passes to its options object besides its own flags."""
+
+    env: tuple[str, ...]
+    gpus: str | None
+    network: str | None
+    config_file: str
+    debug: bool
+    cwd: Path
+    extra_labels: tuple[tuple[str, str], ...]
+    build: BuildFlags
+
+
+def local_run(env: list[str], gpus: str | None, network: str | None, file: str, progress: str | None,
+              use_cuda_base_image: str) -> LocalRun:
+    """The shared options of a local run, from the command line and the environment."""
+    from cog_py.docker.run import extra_labels
+
+    return LocalRun(env=tuple(env), gpus=gpus, network=network, config_file=file, debug=console.debug_enabled(),
+                    cwd=Path.cwd(), extra_labels=extra_labels(), build=build_flags(progress, use_cuda_base_image))
+
+
 def predict(
     image: ImageArg = None,
     inputs: InputOpt = [],  # noqa: B006 - typer needs a literal default
@@ -50,14 +73,10 @@ def predict(
     progress: ProgressOption = None,
     use_cuda_base_image: UseCudaBaseImageOption = "auto",
 ) -> None:
-    from cog_py.docker.run import extra_labels
     from cog_py.predict.flow import PredictOptions, run_prediction
 
-    opts = PredictOptions(
-        image=image, inputs=tuple(inputs), json_source=json_inputs, output=output, env=tuple(env), gpus=gpus,
-        setup_timeout=setup_timeout, network=network, config_file=file, debug=console.debug_enabled(),
-        cwd=Path.cwd(), extra_labels=extra_labels(), build=build_flags(progress, use_cuda_base_image),
-    )
+    opts = PredictOptions(image=image, inputs=tuple(inputs), json_source=json_inputs, output=output,
+                          setup_timeout=setup_timeout, **local_run(env, gpus, network, file, progress, use_cuda_base_image))
     run_prediction(opts, console)
 
 

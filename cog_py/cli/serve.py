@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -10,7 +9,7 @@ import typer
 from cog_py.cli import console
 from cog_py.cli.options import DEFAULT_CONFIG_FILE, ConfigFileOption
 from cog_py.cli.build import ProgressOption, UseCudaBaseImageOption
-from cog_py.cli.predict import EnvOpt, GpusOpt, NetworkOpt, build_flags
+from cog_py.cli.predict import EnvOpt, GpusOpt, NetworkOpt, local_run
 
 HELP = """Run the model's HTTP server.
 
@@ -30,13 +29,11 @@ def serve(
     progress: ProgressOption = None,
     use_cuda_base_image: UseCudaBaseImageOption = "auto",
 ) -> None:
-    from cog_py.docker.run import extra_labels
     from cog_py.predict.serve import ServeOptions
     from cog_py.predict.serve import serve as run_server
 
-    opts = ServeOptions(port=port, host=host, upload_url=upload_url, gpus=gpus, network=network, env=tuple(env),
-                        config_file=file, debug=console.debug_enabled(), cwd=Path.cwd(), extra_labels=extra_labels(),
-                        build=build_flags(progress, use_cuda_base_image))
+    opts = ServeOptions(port=port, host=host, upload_url=upload_url,
+                        **local_run(env, gpus, network, file, progress, use_cuda_base_image))
     run_server(opts, console)
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import typer
 
 from cog_py.cli import console
 from cog_py.cli.options import DEFAULT_CONFIG_FILE, ConfigFileOption
 from cog_py.cli.build import ProgressOption, UseCudaBaseImageOption
-from cog_py.cli.predict import EnvOpt, GpusOpt, ImageArg, InputOpt, NetworkOpt, OutputOpt, TimeoutOpt, build_flags
+from cog_py.cli.predict import EnvOpt, GpusOpt, ImageArg, InputOpt, NetworkOpt, OutputOpt, TimeoutOpt, local_run
 
 HELP = """Run a training.
 
@@ -29,14 +28,10 @@ def train(
     progress: ProgressOption = None,
     use_cuda_base_image: UseCudaBaseImageOption = "auto",
 ) -> None:
-    from cog_py.docker.run import extra_labels
     from cog_py.predict.flow import PredictOptions, run_prediction
 
-    opts = PredictOptions(
-        image=image, inputs=tuple(inputs), output=output, env=tuple(env), gpus=gpus, setup_timeout=setup_timeout,
-        network=network, mode="train", config_file=file, debug=console.debug_enabled(), cwd=Path.cwd(),
-        extra_labels=extra_labels(), build=build_flags(progress, use_cuda_base_image),
-    )
+    opts = PredictOptions(image=image, inputs=tuple(inputs), output=output, setup_timeout=setup_timeout, mode="train",
+                          **local_run(env, gpus, network, file, progress, use_cuda_base_image))
     run_prediction(opts, console)
 
 
