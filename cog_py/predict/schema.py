@@ -123,13 +123,14 @@ class ModelSchema:
             elif isinstance(kind, str):
                 types.add(kind)
             elif "enum" in member:
-                types.update(_json_type(v) for v in member["enum"])
+                types.update(json_type(v) for v in member["enum"])
             else:
                 return set()
         return types
 
 
-def _json_type(value: Any) -> str:
+def json_type(value: Any) -> str:
+    """The JSON type name of a Python value (bool is not a number)."""
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, int):
@@ -143,11 +144,6 @@ def _json_type(value: Any) -> str:
     if isinstance(value, dict):
         return "object"
     return "null"
-
-
-def json_type(value: Any) -> str:
-    """The JSON type name of a Python value (bool is not a number)."""
-    return _json_type(value)
 
 
 def is_uri(schema: JSON) -> bool:

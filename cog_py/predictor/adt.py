@@ -111,6 +111,31 @@ class InputField:
         return self.default is MISSING and not self.type.nullable
 
 
+@dataclass(frozen=True)
+class InputSpec:
+    """What `Input(...)` says about a parameter. The SDK's `Input()` returns one (as `cog.FieldInfo`)
+    and runtime inspection reads it from the parameter's default; static inspection builds one from
+    the call's keywords. Its field names are the keywords `Input()` accepts, in order."""
+
+    default: Any = MISSING
+    description: str | None = None
+    ge: float | None = None
+    le: float | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    regex: str | None = None
+    choices: list[Any] | tuple[Any, ...] | None = None
+    deprecated: bool | None = None
+    accept: str | None = None
+
+    def to_field(self, name: str, type: TypeRef, order: int, *, default: Any,
+                 choices: tuple[Any, ...] | None) -> InputField:
+        """The parameter's InputField; `default` and `choices` come already checked and made JSON values."""
+        return InputField(name=name, type=type, order=order, default=default, description=self.description,
+                          ge=self.ge, le=self.le, min_length=self.min_length, max_length=self.max_length,
+                          regex=self.regex, choices=choices, deprecated=self.deprecated, accept=self.accept)
+
+
 class OutputMode(str, enum.Enum):
     """How predict() produces its output."""
 

@@ -14,7 +14,7 @@ import typing
 from typing import Any, Callable
 
 from cog_py.errors import PredictorError, SchemaError
-from cog_py.predictor.adt import MISSING, InputField, Kind, OutputMode, PredictorInfo
+from cog_py.predictor.adt import MISSING, InputField, InputSpec, Kind, OutputMode, PredictorInfo
 from cog_py.predictor.annotations import input_typeref, output_type, type_name
 from cog_py.predictor.checks import check_input
 from cog_py.sdk.input import FieldInfo
@@ -148,21 +148,9 @@ def _input_field(
             default = _json_default(default)
         except TypeError as exc:
             raise fail(f"default of type {exc} cannot be written in JSON; use a literal default") from None
-    field = InputField(
-        name=param.name,
-        type=ref,
-        order=order,
-        default=default,
-        description=info.description if info else None,
-        ge=info.ge if info else None,
-        le=info.le if info else None,
-        min_length=info.min_length if info else None,
-        max_length=info.max_length if info else None,
-        regex=info.regex if info else None,
-        choices=tuple(_json_default(c) for c in info.choices) if info and info.choices is not None else None,
-        deprecated=info.deprecated if info else None,
-        accept=info.accept if info else None,
-    )
+    spec = info or InputSpec()
+    choices = tuple(_json_default(c) for c in spec.choices) if spec.choices is not None else None
+    field = spec.to_field(param.name, ref, order, default=default, choices=choices)
     check_input(field, fail)
     return field
 

@@ -8,35 +8,18 @@ keyword argument of `Input` evaluated as a literal.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any, Callable
 
 from cog_py.errors import PredictorError, SchemaError
-from cog_py.predictor.adt import MISSING, InputField, Kind
+from cog_py.predictor.adt import MISSING, InputField, InputSpec, Kind
 from cog_py.predictor.static_errors import DEFAULT_LITERAL_HINT, StaticSchemaUnresolved
 from cog_py.predictor.static_source import Constant, LocalFunction, Resolver, Scope, SourceModule, Symbol
 from cog_py.predictor.checks import check_input
 from cog_py.predictor.static_types import TypeReader
 from cog_py.predictor.static_values import NotLiteral, literal_value
 
-_INPUT_KEYWORDS = ("default", "description", "ge", "le", "min_length", "max_length", "regex", "choices",
-                   "deprecated", "accept")
-
-
-@dataclass(frozen=True)
-class InputSpec:
-    """The metadata of one parameter's default, as `Input(...)` would hold it."""
-
-    default: Any = MISSING
-    description: str | None = None
-    ge: float | None = None
-    le: float | None = None
-    min_length: int | None = None
-    max_length: int | None = None
-    regex: str | None = None
-    choices: Any = None
-    deprecated: bool | None = None
-    accept: str | None = None
+_INPUT_KEYWORDS = tuple(f.name for f in fields(InputSpec))
 
 
 @dataclass(frozen=True)
@@ -107,21 +90,8 @@ class InputReader:
             if not isinstance(choices, (list, tuple)):
                 raise fail(f"choices must be a list, got {choices!r}")
             choices = tuple(_json(c) for c in choices)
-        field = InputField(
-            name=param.arg,
-            type=ftype,
-            order=order,
-            default=value if value is MISSING else _json(value),
-            description=spec.description,
-            ge=spec.ge,
-            le=spec.le,
-            min_length=spec.min_length,
-            max_length=spec.max_length,
-            regex=spec.regex,
-            choices=choices,
-            deprecated=spec.deprecated,
-            accept=spec.accept,
-        )
+        field = spec.to_field(param.arg, ftype, order, default=value if value is MISSING else _json(value),
+                              choices=choices)
         check_input(field, fail)
         return field
 

@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from cog_py.predictor.adt import MISSING
+from cog_py.predictor.adt import InputSpec as FieldInfo  # what `Input(...)` returns; the inspector reads it
 
-
-@dataclass(frozen=True)
-class FieldInfo:
-    """What `Input(...)` returns; the inspector reads it from the parameter's default."""
-
-    default: Any = MISSING
-    description: str | None = None
-    ge: float | None = None
-    le: float | None = None
-    min_length: int | None = None
-    max_length: int | None = None
-    regex: str | None = None
-    choices: list[Any] | tuple[Any, ...] | None = None
-    deprecated: bool | None = None
-    accept: str | None = None
+__all__ = ["FieldInfo", "Input"]
 
 
 def Input(  # noqa: N802 - Cog's public name
