@@ -125,7 +125,7 @@ def _coerce_one(schema: ModelSchema, prop: JSON, value: str, cwd: Path | None) -
         candidate = float(value)
     if candidate is None:
         return value
-    if "string" in accepted and problem(schema, prop, candidate) is not None:
+    if "string" in accepted and problem(schema, prop, candidate):
         return value
     return candidate
 

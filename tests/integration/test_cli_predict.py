@@ -254,10 +254,10 @@ def test_input_errors_before_build_or_container(projects: dict[str, Path], engin
     project = shutil.copytree(projects["string"], tmp_path / "h6-never-built")
     before = {c.id for c in test_containers(engine)}
     cases = [
-        (["-i", "nope=1", "-i", "prompt=x"], 'unknown input "nope"; valid inputs are: prompt, count, scale'),
+        (["-i", "nope=1", "-i", "prompt=x"], 'unknown input "nope"; valid inputs are: count, prompt, scale'),
         (["-i", "count=2"], 'missing required input "prompt"'),
         (["-i", "prompt=x", "-i", "count=many"], 'invalid input "count": expected integer, got string'),
-        (["--json", '{"prompt": "x", "count": 0}'], 'invalid input "count": must be greater than or equal to 1'),
+        (["--json", '{"prompt": "x", "count": 0}'], 'invalid input "count": number must be at least 1'),
     ]
     for args, message in cases:
         result = run_cog(project, "predict", *args)

@@ -85,17 +85,17 @@ def test_missing_file(schema: ModelSchema, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("flags", "message"),
     [
-        (["prompt=x", "nope=1"], 'unknown input "nope"; valid inputs are: prompt, count, scale, flag, size, image, words, nums, data, either, name, files'),
-        (["prompt=x", "a=1", "b=2"], 'unknown inputs "a", "b"; valid inputs are: prompt, count'),
+        (["prompt=x", "nope=1"], 'unknown input "nope"; valid inputs are: count, data, either, files, flag, image, name, nums, prompt, scale, size, words'),
+        (["prompt=x", "a=1", "b=2"], 'unknown inputs "a", "b"; valid inputs are: count, data, either'),
         (["count=2"], 'missing required input "prompt"'),
         (["prompt=x", "count=many"], 'invalid input "count": expected integer, got string'),
         (["prompt=x", "size=huge"], 'invalid input "size": must be one of: small, medium, large'),
-        (["prompt=x", "count=0"], 'invalid input "count": must be greater than or equal to 1'),
-        (["prompt=x", "count=11"], 'invalid input "count": must be less than or equal to 10'),
-        (["prompt=x", "name=a"], 'invalid input "name": length must be at least 2'),
-        (["prompt=x", "name=AB"], "invalid input \"name\": does not match pattern '^[a-z]+$'"),
+        (["prompt=x", "count=0"], 'invalid input "count": number must be at least 1'),
+        (["prompt=x", "count=11"], 'invalid input "count": number must be at most 10'),
+        (["prompt=x", "name=a"], 'invalid input "name": minimum string length is 2'),
+        (["prompt=x", "name=AB"], 'invalid input "name": string doesn\'t match the regular expression "^[a-z]+$"'),
         (["prompt=x", "flag=yes"], 'invalid input "flag": expected boolean, got string'),
-        (["prompt=x", "nums=a"], 'invalid input "nums": item 0: expected integer, got string'),
+        (["prompt=x", "nums=a"], 'invalid input "nums.0": expected integer, got string'),
     ],
 )
 def test_messages(schema: ModelSchema, flags: list[str], message: str) -> None:
