@@ -83,33 +83,31 @@ class ModelClient:
                 )
             time.sleep(poll)
 
-    def openapi(self) -> dict[str, Any]:
-        """Fetch the model's OpenAPI document from the running server."""
-        conn = self._conn(30)
+    def _exchange(self, method: str, path: str, *, timeout: float | None, failure: str, body: bytes | None = None,
+                  headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        """One request and its whole response: (status, body); a transport error raises `failure: error`."""
+        conn = self._conn(timeout)
         try:
-            conn.request("GET", "/openapi.json")
+            conn.request(method, path, body=body, headers=headers or {})
             resp = conn.getresponse()
-            body = resp.read()
+            return resp.status, resp.read()
         except (OSError, http.client.HTTPException) as exc:
-            raise CogError(f"Failed to read the model's schema: {exc}") from exc
+            raise CogError(f"{failure}: {exc}") from exc
         finally:
             conn.close()
-        if resp.status != 200:
-            raise CogError(f"/openapi.json call returned status {resp.status}")
+
+    def openapi(self) -> dict[str, Any]:
+        """Fetch the model's OpenAPI document from the running server."""
+        status, body = self._exchange("GET", "/openapi.json", timeout=30, failure="Failed to read the model's schema")
+        if status != 200:
+            raise CogError(f"/openapi.json call returned status {status}")
         return dict(json.loads(body))
 
     def predict(self, endpoint: str, inputs: dict[str, Any], context: dict[str, str] | None = None) -> dict[str, Any]:
         """POST a synchronous prediction and return the response object."""
-        conn = self._conn(None)
-        try:
-            conn.request("POST", endpoint, body=_body(inputs, context), headers={"Content-Type": "application/json"})
-            resp = conn.getresponse()
-            raw = resp.read()
-        except (OSError, http.client.HTTPException) as exc:
-            raise CogError(f"{endpoint} call failed: {exc}") from exc
-        finally:
-            conn.close()
-        return _decode(endpoint, resp.status, raw)
+        status, raw = self._exchange("POST", endpoint, timeout=None, failure=f"{endpoint} call failed",
+                                     body=_body(inputs, context), headers={"Content-Type": "application/json"})
+        return _decode(endpoint, status, raw)
 
     def predict_stream(
         self,
