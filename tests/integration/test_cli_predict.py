@@ -295,6 +295,7 @@ def test_ctrl_c_removes_the_container(projects: dict[str, Path], engine: docker.
             proc.kill()
             proc.communicate()
     assert proc.returncode == 130, err
+    assert err.rstrip().endswith("Interrupted."), err
     assert {c.id for c in test_containers(engine)} - before == set()
 
 
