@@ -188,3 +188,13 @@ def test_probes_and_lifespan_never_build_the_framework():
         assert built == ["built", "/", "/openapi.json"]
 
     asyncio.run(main())
+
+
+def test_nothing_left_on_disk_per_prediction(make_server, tmp_path):
+    """Unlike coglet (a directory per prediction), a model without file inputs writes nothing to TMPDIR."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    server = make_server("hello.py:Predictor", env={"TMPDIR": str(tmp)})
+    for i in range(5):
+        assert server.predict({"text": str(i)}).json()["status"] == "succeeded"
+    assert sorted(p.name for p in tmp.iterdir()) == []
