@@ -57,3 +57,17 @@ def test_prebuilt_wheel_from_the_environment(cache: Path, monkeypatch: pytest.Mo
     monkeypatch.setenv("COG_PY_RUNTIME_WHEEL", str(tmp_path / "missing.whl"))
     with pytest.raises(BuildError, match="COG_PY_RUNTIME_WHEEL: file not found"):
         wheel.runtime_wheel()
+
+
+def test_server_requirements_match_the_server_extra() -> None:
+    """The image's server environment installs what `pip install cog_py[server]` would."""
+    import re
+    import tomllib
+
+    from cog_py.build.wheel import SERVER_REQUIREMENTS
+
+    pyproject = tomllib.loads((Path(__file__).parents[3] / "pyproject.toml").read_text())
+    extra = {re.split(r"[<>=;\s]", req, maxsplit=1)[0] for req in pyproject["project"]["optional-dependencies"]["server"]}
+    image = {re.split(r"[<>=;\s]", req, maxsplit=1)[0] for req in SERVER_REQUIREMENTS}
+    # pydantic is a core dependency of cog_py, so the extra does not repeat it.
+    assert image - {"pydantic"} == extra
