@@ -12,7 +12,6 @@ import io
 import mimetypes
 import os
 import pathlib
-import typing
 import urllib.parse
 from typing import Any, AsyncIterator, Iterator, TypeVar
 
@@ -231,14 +230,6 @@ class AsyncConcatenateIterator(AsyncIterator[_T_co]):
 
 class Opaque:
     """Marker: `Annotated[T, Opaque]` passes a value through as raw JSON, unchecked."""
-
-
-def is_iterator_origin(origin: Any) -> bool:
-    """Say whether a typing origin is one of the (async) iterator/generator ABCs."""
-    import collections.abc as abc
-
-    return origin in (abc.Iterator, abc.AsyncIterator, abc.Generator, abc.AsyncGenerator, abc.Iterable,
-                      abc.AsyncIterable, typing.Iterator, typing.AsyncIterator)
 
 
 __all__ = [

@@ -8,7 +8,6 @@ out always, and lets `--separate-weights` and local wheels leave the `src/` copy
 from __future__ import annotations
 
 import io
-import os
 import tarfile
 import tempfile
 from collections.abc import Callable, Mapping
@@ -126,11 +125,3 @@ def write_context(
             _add_file(tar, name, path)
     out.seek(0)
     return out
-
-
-def context_size(fileobj: IO[bytes]) -> int:
-    pos = fileobj.tell()
-    fileobj.seek(0, os.SEEK_END)
-    size = fileobj.tell()
-    fileobj.seek(pos)
-    return size

@@ -134,20 +134,6 @@ def cudnns_for(cuda: str) -> list[str]:
     return sorted({i.cudnn for i in cuda_images() if Version.parse(i.cuda).matches(want)}, key=int)
 
 
-def cuda_image_tag(cuda: str, cudnn: str) -> str | None:
-    """Best image for (CUDA, cuDNN): the highest CUDA patch, then the newest Ubuntu."""
-    hits = cuda_image_tags(cuda, cudnn)
-    return hits[0].tag if hits else None
-
-
-def ubuntu_of(tag: str) -> str:
-    for i in cuda_images():
-        if i.tag == tag:
-            return i.ubuntu
-    m = re.search(r"ubuntu(\d+\.\d+)", tag)
-    return m.group(1) if m else ""
-
-
 @lru_cache(maxsize=None)
 def ubuntu_pythons() -> dict[str, tuple[str, ...]]:
     """Python versions (`3.X`) that each Ubuntu release packages."""

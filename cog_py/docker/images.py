@@ -12,16 +12,6 @@ from cog_py.errors import BuildError
 
 
 
-def image_exists(client: Any, name: str) -> bool:
-    try:
-        client.images.get(name)
-    except docker.errors.ImageNotFound:
-        return False
-    except docker.errors.DockerException as exc:
-        raise map_error(exc, f"inspecting {name}") from exc
-    return True
-
-
 def image_attrs(client: Any, name: str) -> dict[str, Any]:
     try:
         return dict(client.images.get(name).attrs)

@@ -46,9 +46,6 @@ class ModelSchema:
         items = [(name, self.resolve(prop)) for name, prop in props.items()]
         return sorted(items, key=lambda kv: kv[1].get("x-order", 1 << 30))
 
-    def required_inputs(self) -> list[str]:
-        return list((self.input_schema() or {}).get("required") or [])
-
     def output_schema(self) -> JSON:
         """The resolved output schema, following the response model like Cog's CLI does."""
         try:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path as _StdPath
 from typing import Any, Callable
@@ -157,8 +156,3 @@ def _download_all(
 
 def _shown(url: str) -> str:
     return url if not url.startswith("data:") else url[:40] + "..."
-
-
-def remove_tree(path: str | os.PathLike[str]) -> None:
-    """Remove a temporary directory made for a prediction's inputs."""
-    shutil.rmtree(path, ignore_errors=True)
