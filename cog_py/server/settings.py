@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -34,7 +34,7 @@ class Settings:
     setup_timeout: float | None = None     # COG_SETUP_TIMEOUT
     throttle_interval: float = 0.5         # COG_THROTTLE_RESPONSE_INTERVAL
     stream_history: int = 1024             # COG_STREAM_HISTORY_CAPACITY
-    webhook_auth_token: str | None = None  # WEBHOOK_AUTH_TOKEN
+    webhook_auth_token: str | None = field(default=None, repr=False)  # WEBHOOK_AUTH_TOKEN: never in a repr or log
     webhook_retries: int = 12              # COG_WEBHOOK_MAX_RETRIES
     webhook_backoff: float = 0.1           # COG_WEBHOOK_BACKOFF_S: first retry delay, doubled each time
     webhook_timeout: float = 30.0          # COG_WEBHOOK_TIMEOUT_S

@@ -43,3 +43,9 @@ def test_stream_history_capacity():
         return load_settings(parse_args([]), {"COG_STREAM_HISTORY_CAPACITY": value}, Path("/nonexistent")).stream_history
 
     assert (cap("0"), cap("2"), cap("lots")) == (0, 2, 1024)
+
+
+def test_webhook_token_is_read_but_never_shown(tmp_path: Path):
+    s = load_settings(parse_args([]), {"WEBHOOK_AUTH_TOKEN": "s3cr3t-token"}, tmp_path)
+    assert s.webhook_auth_token == "s3cr3t-token"
+    assert "s3cr3t-token" not in repr(s) and "s3cr3t-token" not in str(s)
