@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import io
+import tarfile
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import docker.errors
 
 from cog_py.docker.client import map_error
+from cog_py.docker.registry import parse_ref
 from cog_py.docker.run import ROLE_LABEL, extra_labels
-from cog_py.errors import BuildError
-
-
+from cog_py.errors import BuildError, CogError, DockerError
 
 def image_attrs(client: Any, name: str) -> dict[str, Any]:
     try:
@@ -20,9 +22,9 @@ def image_attrs(client: Any, name: str) -> dict[str, Any]:
 
 
 def tag_image(client: Any, source: str, target: str) -> None:
-    repo, _, tag = target.rpartition(":") if ":" in target.rsplit("/", 1)[-1] else (target, "", "latest")
+    ref = parse_ref(target)
     try:
-        client.images.get(source).tag(repo, tag or "latest")
+        client.images.get(source).tag(ref.repository, ref.tag)
     except docker.errors.DockerException as exc:
         raise map_error(exc, f"tagging {target}") from exc
 
@@ -64,3 +66,33 @@ def run_capture(client: Any, image: str, command: list[str], *, what: str,
                 container.remove(force=True)
             except docker.errors.DockerException:
                 pass
+
+
+def label_image(client: Any, image: str, new_labels: dict[str, str]) -> None:
+    """Re-tag `image` with extra labels (a one-line build on top of it: no new layer)."""
+    dockerfile = f"FROM {image}\n".encode()
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        info = tarfile.TarInfo("Dockerfile")
+        info.size = len(dockerfile)
+        tar.addfile(info, io.BytesIO(dockerfile))
+    buf.seek(0)
+    try:
+        client.images.build(fileobj=buf, custom_context=True, tag=image, labels=new_labels, network_mode="host",
+                            rm=True, pull=False)
+    except (docker.errors.BuildError, docker.errors.APIError) as exc:
+        raise CogError(f"Failed to label {image}: {exc}") from exc
+
+
+def get_or_pull(client: Any, image: str, *, say: Callable[[str], None]) -> Mapping[str, str]:
+    """The labels of `image`, pulling it first when it is not present locally."""
+    try:
+        found = client.images.get(image)
+    except docker.errors.ImageNotFound:
+        say(f"Pulling {image}...")
+        try:
+            found = client.images.pull(image)
+        except docker.errors.APIError as exc:
+            raise DockerError(f"Image {image} not found locally and could not be pulled: "
+                              f"{getattr(exc, 'explanation', None) or exc}") from exc
+    return found.labels or {}

@@ -17,7 +17,7 @@ from typing import Any
 
 from cog_py import labels
 from cog_py._version import __version__
-from cog_py.errors import CogError, DockerError
+from cog_py.errors import CogError
 from cog_py.predict.schema import ModelSchema
 
 Say = Callable[[str], None]
@@ -73,18 +73,9 @@ def schema_from_source(project_dir: Path, ref: str | None, mode: str) -> ModelSc
 
 def inspect_image(client: Any, image: str, mode: str, *, say: Say) -> ImageModel:
     """Read a Cog image's labels, pulling the image when it is not present locally."""
-    import docker.errors
+    from cog_py.docker.images import get_or_pull
 
-    try:
-        found = client.images.get(image)
-    except docker.errors.ImageNotFound:
-        say(f"Pulling {image}...")
-        try:
-            found = client.images.pull(image)
-        except docker.errors.APIError as exc:
-            raise DockerError(f"Image {image} not found locally and could not be pulled: "
-                              f"{getattr(exc, 'explanation', None) or exc}") from exc
-    image_labels: Mapping[str, str] = found.labels or {}
+    image_labels = get_or_pull(client, image, say=say)
     if labels.COG_CONFIG not in image_labels:
         raise CogError(f"{image} is not a Cog model (it has no {labels.COG_CONFIG} label)")
     try:

@@ -54,6 +54,7 @@ def push(opts: PushOptions, ui: UI) -> str:
         raise CogError(NO_IMAGE)
     parse_ref(target)  # a bad name fails before the build
     from cog_py.build.image import BuildSettings, build_image
+    from cog_py.docker.images import label_image
 
     client = docker_client()
     settings = BuildSettings(
@@ -62,27 +63,6 @@ def push(opts: PushOptions, ui: UI) -> str:
         openapi_schema=opts.openapi_schema,
     )
     build_image(config, settings, ui.info, client=client)
-    add_labels(client, target, {labels.COG_PUSH_ID: uuid7()})
+    label_image(client, target, {labels.COG_PUSH_ID: uuid7()})
     ui.info(f"Pushing to {target}...")
     return push_image(client, target, say=ui.info)
-
-
-def add_labels(client: Any, image: str, new_labels: dict[str, str]) -> None:
-    """Re-tag `image` with extra labels (a one-line build on top of it: no new layer)."""
-    import io
-    import tarfile
-
-    import docker.errors
-
-    dockerfile = f"FROM {image}\n".encode()
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tar:
-        info = tarfile.TarInfo("Dockerfile")
-        info.size = len(dockerfile)
-        tar.addfile(info, io.BytesIO(dockerfile))
-    buf.seek(0)
-    try:
-        client.images.build(fileobj=buf, custom_context=True, tag=image, labels=new_labels, network_mode="host",
-                            rm=True, pull=False)
-    except (docker.errors.BuildError, docker.errors.APIError) as exc:
-        raise CogError(f"Failed to label {image}: {exc}") from exc
