@@ -3,28 +3,13 @@
 from __future__ import annotations
 
 import shlex
-from pathlib import Path
 
 import jinja2
 
 from cog_py.build import plan as p
 from cog_py.build.planner import CUDA_PYTHON_VENV
 from cog_py.build.requirements import LOCAL_DIR_IN_IMAGE
-
-
-def templates_root() -> Path:
-    """templates/ of a checkout, or cog_py/templates inside an installed wheel."""
-    try:
-        from cog_py.templates import templates_dir  # written by the CLI helper
-    except ImportError:
-        pass
-    else:
-        return Path(templates_dir())
-    here = Path(__file__).resolve().parent.parent
-    for candidate in (here / "templates", here.parent / "templates"):
-        if (candidate / "Dockerfile.j2").is_file():
-            return candidate
-    raise FileNotFoundError("cog_py templates directory not found")
+from cog_py.templates import templates_dir
 
 
 def _double_quote(value: str) -> str:
@@ -35,7 +20,7 @@ def _double_quote(value: str) -> str:
 
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_root())),
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
