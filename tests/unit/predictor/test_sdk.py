@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import pickle
+import typing
 
 import pytest
 
@@ -134,8 +135,9 @@ def test_long_url_file_names_are_cut_keeping_the_extension() -> None:
 
 
 def test_iterator_types_are_generic() -> None:
-    assert cog.ConcatenateIterator[str] is not None
-    assert cog.AsyncConcatenateIterator[str] is not None
+    for generic in (cog.ConcatenateIterator, cog.AsyncConcatenateIterator):
+        alias = generic[str]
+        assert typing.get_origin(alias) is generic and typing.get_args(alias) == (str,)
 
 
 def test_training_output() -> None:
