@@ -23,11 +23,12 @@ from cog_py.build.context import ProjectFiles, find_weights, scan_project, warn_
 from cog_py.build.dockerfile import render_dockerfile
 from cog_py.build.image_labels import image_labels
 from cog_py.build.planner import make_plan
-from cog_py.build.schema import StaticSchema, compact, load_schema_file, probe_command, static_schema
+from cog_py.build.schema import StaticSchema, load_schema_file, probe_command, static_schema
 from cog_py.build.secrets import cli_form, parse_secret
 from cog_py.build.wheel import runtime_wheel, runtime_wheel_name, server_wheels
 from cog_py.config.models import Config
 from cog_py.errors import BuildError, CogError
+from cog_py.predictor.openapi import openapi_json
 
 Say = Callable[[str], None]
 
@@ -159,22 +160,23 @@ def _build(config: Config, settings: BuildSettings, prep: Prepared, name: str, c
     remembered = None
     if release and doc is not None and not prep.plan.needs_buildkit:
         remembered = labelling.recall(name, prep.dockerfile)
+    schema_json = openapi_json(doc) if doc is not None else None
     labels: dict[str, str] = {}
     dockerfile, extra = prep.dockerfile, {}
-    if remembered is not None and doc is not None:
-        labels = image_labels(config, prep.plan, schema_json=compact(doc), pip_freeze=remembered.freeze)
+    if remembered is not None and schema_json is not None:
+        labels = image_labels(config, prep.plan, schema_json=schema_json, pip_freeze=remembered.freeze)
         dockerfile = labelling.with_labels(prep.dockerfile, labels)
-        extra = {labelling.SCHEMA_IN_CONTEXT: compact(doc).encode()}
+        extra = {labelling.SCHEMA_IN_CONTEXT: schema_json.encode()}
     try:
         step_ids = _engine_build(prep, settings, client, build_tag, dockerfile, extra, say)
         deps_id = step_ids[prep.steps - 2] if len(step_ids) >= prep.steps else None
-        if doc is None:
+        if schema_json is None:
             say(f"Reading the schema inside the image ({prep.schema.reason})...")
             volumes = None if release else {str(config.project_dir): {"bind": "/src", "mode": "ro"}}
             out = images.run_capture(client, build_tag, probe_command(config), what="schema generation",
                                      volumes=volumes)
             doc = _parse_schema(out)
-        schema_json = compact(doc)
+            schema_json = openapi_json(doc)
         _write_project_schema(config.project_dir, schema_json)
         if release:
             say("Adding labels to image...")

@@ -71,9 +71,3 @@ def probe_command(config: Config) -> list[str]:
     if config.train:
         cmd += ["--train", config.train]
     return cmd
-
-
-def compact(doc: dict[str, Any]) -> str:
-    from cog_py.predictor.openapi import openapi_json
-
-    return openapi_json(doc)
