@@ -145,7 +145,7 @@ class Creator:
             pending.via_sse = sse
         if header["ack"]:
             pending.accepted = asyncio.get_running_loop().create_future()
-        runner.dispatch(pending, header, raw)
+        runner.dispatch(header, raw)
         if sse:
             await stream_response(pending.stream, send, receive, replay=True,  # type: ignore[arg-type]
                                   on_last_gone=lambda: None if runner.cancel(pred_id) else None)
