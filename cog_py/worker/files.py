@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import base64
 import io
-import mimetypes
 import os
 import urllib.parse
 import urllib.request
 from typing import Any
+
+from cog_py.predictor.encode import guess_mime
 
 
 def _read(obj: Any) -> tuple[bytes, str]:
@@ -31,10 +32,6 @@ def _read(obj: Any) -> tuple[bytes, str]:
     raise TypeError(f"cannot encode {type(obj).__name__} as a file output")
 
 
-def _mime(name: str) -> str:
-    return mimetypes.guess_type(name)[0] or "application/octet-stream"
-
-
 class FileEncoder:
     """Turns file outputs into URLs: data URIs, or uploaded to `upload_url` when set."""
 
@@ -44,7 +41,7 @@ class FileEncoder:
 
     def __call__(self, obj: Any) -> str:
         data, name = _read(obj)
-        mime = _mime(name)
+        mime = guess_mime(name)
         if not self.upload_url:
             return f"data:{mime};base64,{base64.b64encode(data).decode()}"
         return self.upload(data, name, mime)
