@@ -25,12 +25,19 @@ ALL_EVENTS = ("start", "output", "logs", "completed")
 _ssl_context: ssl.SSLContext | None = None
 
 
+def shown_url(url: str) -> str:
+    """The URL as logs show it: without user info or query, either of which may carry a secret."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return f"{parts.scheme}://{host}{parts.path}" + ("?..." if parts.query else "")
+
+
 async def post(url: str, body: bytes, headers: dict[str, str], timeout: float, method: str = "POST") -> int:
     """Send one request; return the HTTP status. Raises OSError/TimeoutError on transport errors."""
     global _ssl_context
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"webhook URL must be http(s): {url}")
+        raise ValueError(f"webhook URL must be http(s): {shown_url(url)}")
     secure = parts.scheme == "https"
     if secure and _ssl_context is None:
         _ssl_context = ssl.create_default_context()
@@ -112,9 +119,9 @@ class WebhookSender:
                     return
                 why = f"HTTP {status}"
                 if status not in RETRY_STATUSES:
-                    log.warning("webhook %s refused: %s; giving up", self.url, why)
+                    log.warning("webhook %s refused: %s; giving up", shown_url(self.url), why)
                     return
             if attempt + 1 < attempts:
                 await asyncio.sleep(self.backoff * (2 ** min(attempt, 10)))
             else:
-                log.warning("webhook %s failed: %s", self.url, why)
+                log.warning("webhook %s failed: %s", shown_url(self.url), why)
