@@ -104,6 +104,8 @@ def test_secret_mounts_go_through_buildkit_and_stay_out_of_the_image(
         out = _sh(engine, tag, "cat /opt/secret-was-seen; test -e /run/secrets/tok && echo LEAK; "
                                "grep -rl s3cret-value /src /opt 2>/dev/null || true")
         assert out.strip() == "seen"
+        image = engine.images.get(tag)
+        assert "s3cret-value" not in json.dumps([image.history(), image.labels])  # nor in layer commands or labels
         result = predict_in_image(engine, tag, {"text": "x"})
         assert result["output"] == "hi x"
     finally:
