@@ -15,7 +15,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import FrameType
 from typing import IO, Any
@@ -53,8 +53,6 @@ class ContainerSpec:
     tty: bool = False
     stdin: bool = False
     role: str = "predict"
-    workdir: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 def use_host_network(network: str | None, environ: Mapping[str, str] = os.environ) -> bool:
@@ -117,16 +115,13 @@ def container_kwargs(spec: ContainerSpec) -> dict[str, Any]:
             kwargs["ports"] = ports
     if spec.project_dir is not None:
         kwargs["volumes"] = {str(spec.project_dir): {"bind": "/src", "mode": "rw"}}
-        kwargs["working_dir"] = spec.workdir or "/src"
-    elif spec.workdir:
-        kwargs["working_dir"] = spec.workdir
+        kwargs["working_dir"] = "/src"
     if spec.extra_hosts:
         kwargs["extra_hosts"] = dict(spec.extra_hosts)
     requests = device_requests(spec.gpus)
     if requests:
         kwargs["device_requests"] = requests
     kwargs["environment"] = env
-    kwargs.update(spec.extra)
     return kwargs
 
 
