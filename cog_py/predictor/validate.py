@@ -236,14 +236,14 @@ def validate_cli_inputs(doc: dict[str, Any], payload: dict[str, Any], *, train: 
     return payload
 
 
-def _server_error(issues: list[Issue], error_class: type[InputValidationError] = InputValidationError) -> InputValidationError:
+def _server_error(issues: list[Issue]) -> InputValidationError:
     errors, details = [], []
     for issue in issues:
         name = "/".join(str(p) for p in issue.path) or "__root__"
         msg, kind = server_message(issue)
         errors.append((name, msg))
         details.append({"loc": ["body", "input", name], "msg": msg, "type": kind})
-    error = error_class(errors)
+    error = InputValidationError(errors)
     error.details = details  # type: ignore[attr-defined]
     return error
 
