@@ -39,11 +39,9 @@ class BuildRequest:
     context: IO[bytes]                      # a tar with the Dockerfile at its root
     base_image: str = ""
     no_cache: bool = False
-    labels: Mapping[str, str] = field(default_factory=dict)
     progress: str = "auto"                  # auto | plain | quiet
     secrets: tuple[str, ...] = ()           # `id=..,src=..` / `id=..,env=..` (BuildKit only)
     build_args: Mapping[str, str] = field(default_factory=dict)
-    buildkit: bool = False
 
 
 class _Progress:
@@ -102,7 +100,7 @@ def build_with_sdk(client: Any, req: BuildRequest, say: Say) -> list[str]:
     try:
         stream: Iterable[dict[str, Any]] = client.api.build(
             fileobj=req.context, custom_context=True, tag=req.tag, rm=True, forcerm=True,
-            nocache=req.no_cache, network_mode="host", labels=dict(req.labels) or None, decode=True,
+            nocache=req.no_cache, network_mode="host", decode=True,
             buildargs=dict(req.build_args) or None,
         )
         for chunk in stream:
@@ -159,13 +157,11 @@ def _client_version(cli: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def build_with_buildkit(req: BuildRequest, say: Say, *, cwd: str | None = None) -> None:
+def build_with_buildkit(req: BuildRequest, say: Say) -> None:
     """BuildKit through a docker CLI, the context tar on stdin."""
     argv = [*buildkit_client(), "--network", "host", "--progress", "plain", "-t", req.tag]
     if req.no_cache:
         argv.append("--no-cache")
-    for key, value in req.labels.items():
-        argv += ["--label", f"{key}={value}"]
     for key, value in req.build_args.items():
         argv += ["--build-arg", f"{key}={value}"]
     for secret in req.secrets:
@@ -176,7 +172,7 @@ def build_with_buildkit(req: BuildRequest, say: Say, *, cwd: str | None = None) 
     req.context.seek(0)
     try:
         proc = subprocess.Popen(argv, stdin=req.context, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                env=env, cwd=cwd, text=True, errors="replace")
+                                env=env, text=True, errors="replace")
     except OSError as exc:
         raise BuildError(f"could not start {argv[0]}: {exc}") from exc
     assert proc.stdout is not None
