@@ -72,3 +72,8 @@ def test_fresh_venv_install_gives_a_working_cog_init(wheel: Path, tmp_path: Path
     assert "Skipped existing cog.yaml" in second.stderr
     assert "Nothing to do" in second.stderr
     assert {p.name: p.read_bytes() for p in project.iterdir()} == before
+
+    # the Dockerfile templates are found inside the installed package too
+    debug = subprocess.run([str(cog), "debug"], cwd=project, capture_output=True, text=True, timeout=120)
+    assert debug.returncode == 0, debug.stderr
+    assert debug.stdout.startswith("FROM python:3.11-slim"), debug.stdout[:500]
