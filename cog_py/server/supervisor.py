@@ -23,6 +23,9 @@ from cog_py.server.settings import Settings
 
 OnMessage = Callable[[dict[str, Any], bytes], None]
 
+# Environment variables the worker (user code) never sees.
+PARENT_ONLY_ENV = ("WEBHOOK_AUTH_TOKEN",)
+
 
 def worker_config(settings: Settings, *, render_schema: bool) -> dict[str, Any]:
     return {
@@ -50,6 +53,9 @@ def spawn(settings: Settings, *, render_schema: bool) -> Spawned:
     """Start `<worker python> -m cog_py.worker` with one end of a socketpair."""
     parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     env = dict(os.environ)
+    # The parent's own credentials are not the model's business: user code runs in the worker.
+    for name in PARENT_ONLY_ENV:
+        env.pop(name, None)
     env[protocol.ENV_FD] = str(child.fileno())
     env[protocol.ENV_CONFIG] = json.dumps(worker_config(settings, render_schema=render_schema))
     env.setdefault("PYTHONUNBUFFERED", "1")

@@ -220,3 +220,13 @@ def test_sse_log_and_metric_events(make_server):
     final = events[-1][1]
     assert final["metrics"]["steps"] == 2 and final["output"] == ["token 0", "token 1"]
     assert "step 0\nstep 1\n" == final["logs"]
+
+
+def test_worker_does_not_see_the_webhook_token(make_server):
+    """WEBHOOK_AUTH_TOKEN authenticates the server's webhooks; the model's code never sees it."""
+    server = make_server("environ.py:predict", env={"WEBHOOK_AUTH_TOKEN": "s3cret-token", "MODEL_SETTING": "kept"})
+    hidden = server.predict({"name": "WEBHOOK_AUTH_TOKEN"}).json()
+    assert hidden["status"] == "succeeded" and hidden["output"] == "<unset>"
+    kept = server.predict({"name": "MODEL_SETTING"}).json()
+    assert kept["output"] == "kept"
+    assert "s3cret-token" not in server.logs()
