@@ -32,7 +32,7 @@ Say = Callable[[str], None]
 
 @dataclass(frozen=True)
 class ProjectFiles:
-    """The project's paths that go into the image (after .dockerignore and `.cog/`)."""
+    """The project's paths that go into the image (after .dockerignore, `.cog/` and `.git/`)."""
 
     root: Path
     paths: tuple[str, ...]          # files and directories, project-relative
@@ -41,10 +41,15 @@ class ProjectFiles:
         return [q for q in self.paths if (self.root / q).is_file() or (self.root / q).is_symlink()]
 
 
+# Never copied into an image: our own state, and the git repository (its config can hold
+# credentials in remote URLs; the OCI labels carry the revision instead).
+ALWAYS_EXCLUDED = (".cog", ".git")
+
+
 def scan_project(root: Path) -> ProjectFiles:
-    """List what `.dockerignore` lets through; `.cog/` is always left out."""
-    patterns = read_dockerignore(root) + [".cog", ".cog/**"]
-    paths = [q for q in included_paths(root, patterns) if q != ".cog" and not q.startswith(".cog/")]
+    """List what `.dockerignore` lets through; `.cog/` and `.git/` are always left out."""
+    patterns = read_dockerignore(root) + [p for d in ALWAYS_EXCLUDED for p in (d, f"{d}/**")]
+    paths = [q for q in included_paths(root, patterns) if q.split("/", 1)[0] not in ALWAYS_EXCLUDED]
     return ProjectFiles(root=root, paths=tuple(paths))
 
 

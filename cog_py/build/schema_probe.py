@@ -34,7 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     except CogError as err:
         print(f"{err.message}" + (f"\n{err.hint}" if err.hint else ""), file=sys.stderr)
         return 1
-    sys.stdout.write(openapi_json(doc))
+    # A trailing newline: the engine may drop a last partial line when its log is read at exit.
+    sys.stdout.write(openapi_json(doc) + "\n")
     return 0
 
 

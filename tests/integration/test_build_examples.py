@@ -193,8 +193,10 @@ def test_every_label_is_present_with_valid_json(engine: Any, built: Callable[...
     assert labels[keys.OCI_VERSION]
     assert labels[keys.OCI_CREATED].endswith("Z")
     # The schema file is in the image too, identical to the label.
-    out = engine.containers.run(image, ["cat", "/src/.cog/openapi_schema.json"], network_mode="host",
-                                remove=True, labels=TEST_LABELS, entrypoint=[])
+    # (The file has no trailing newline: read it with one appended, since the engine's log of a
+    # container that ends on a partial line can come back empty when fetched right at exit.)
+    out = engine.containers.run(image, ["sh", "-c", "cat /src/.cog/openapi_schema.json; echo"],
+                                network_mode="host", remove=True, labels=TEST_LABELS, entrypoint=[])
     assert json.loads(out) == schema
 
 

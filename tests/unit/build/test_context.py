@@ -33,6 +33,16 @@ def test_dockerignore_is_respected_and_dot_cog_always_excluded(project: Path) ->
     assert not any(n.startswith("src/.cog") for n in names)
 
 
+def test_git_repository_never_enters_the_image(project: Path) -> None:
+    """A remote URL in .git/config can carry credentials: .git stays out without a .dockerignore."""
+    (project / ".git").mkdir()
+    (project / ".git" / "config").write_text('[remote "origin"]\n\turl = https://u:pw@example.com/r.git\n')
+    (project / ".gitignore").write_text("*.tmp\n")
+    names = _names(project, BuildOptions())
+    assert not any(n == "src/.git" or n.startswith("src/.git/") for n in names)
+    assert "src/.gitignore" in names and "src/predict.py" in names
+
+
 def test_dev_mode_sends_no_source(project: Path) -> None:
     names = _names(project, BuildOptions(mode="dev"))
     assert not any(n.startswith("src/") for n in names)
