@@ -15,6 +15,7 @@ import codecs
 import contextvars
 import io
 import os
+import select
 import sys
 import threading
 import time
@@ -126,13 +127,24 @@ class _Pump(threading.Thread):
         self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
 
     def run(self) -> None:
+        # `waiting` is True only while nothing has been taken out of the pipe and not routed:
+        # the pump first waits for the pipe to be readable (waiting), then clears the flag, and
+        # only then reads. So `waiting` + an empty pipe means everything written was routed.
+        # (Clearing the flag after a blocking read left a window in which the bytes were out of
+        # the pipe but the flag still said "waiting", and drain() returned too early.)
+        poller = select.poll()
+        poller.register(self.read_fd, select.POLLIN | select.POLLHUP | select.POLLERR)
         while True:
             self.waiting = True
+            try:
+                poller.poll()
+            except OSError:
+                return
+            self.waiting = False
             try:
                 data = os.read(self.read_fd, 65536)
             except OSError:
                 return
-            self.waiting = False
             if not data:
                 return
             self.router.route(self.source, self._decoder.decode(data), from_fd=True)
