@@ -121,12 +121,31 @@ def run_container(engine: docker.DockerClient) -> Callable[..., str]:
     A non-zero exit raises docker.errors.ContainerError; the container is removed either way."""
 
     def run(image: str, command: list[str] | str, **kwargs: Any) -> str:
-        kwargs.setdefault("network_mode", "host")
-        kwargs["labels"] = {**TEST_LABELS, **kwargs.get("labels", {})}
-        output = engine.containers.run(image, command, remove=True, stdout=True, stderr=True, **kwargs)
-        return output.decode(errors="replace")
+        return run_to_completion(engine, image, command, stderr=True, **kwargs).decode(errors="replace")
 
     return run
+
+
+def run_to_completion(engine: docker.DockerClient, image: str, command: list[str] | str, *,
+                      stderr: bool = False, **kwargs: Any) -> bytes:
+    """Run a container to its end (host network, test labels) and return what it printed.
+
+    Unlike `containers.run(...)` without `detach`, which follows the log as a stream and can
+    lose a last line that has no newline, this reads the stored log after the container ended.
+    A non-zero exit raises docker.errors.ContainerError; the container is removed either way."""
+    kwargs.setdefault("network_mode", "host")
+    kwargs["labels"] = {**TEST_LABELS, **kwargs.get("labels", {})}
+    container = engine.containers.run(image, command, detach=True, **kwargs)
+    try:
+        status = container.wait(timeout=600).get("StatusCode", 1)
+        out: bytes = container.logs(stdout=True, stderr=stderr)
+        if status != 0:
+            err = container.logs(stdout=False, stderr=True)
+            raise docker.errors.ContainerError(container, status, command, image, err)
+        return out
+    finally:
+        with contextlib.suppress(docker.errors.DockerException):
+            container.remove(force=True)
 
 
 def _labelled_containers(client: docker.DockerClient) -> dict[str, Any]:

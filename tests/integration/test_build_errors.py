@@ -12,7 +12,7 @@ import pytest
 
 from cog_py import labels as keys
 from tests.integration.cli_support import make_project, run_cog
-from tests.integration.conftest import TEST_LABELS
+from tests.integration.conftest import run_to_completion
 from tests.integration.test_build_examples import PREFIX, cog_build, predict_in_image
 
 pytestmark = [pytest.mark.engine, pytest.mark.slow]
@@ -36,9 +36,7 @@ def _absent(engine: Any, tag: str) -> bool:
 
 
 def _sh(engine: Any, image: str, script: str) -> str:
-    out = engine.containers.run(image, ["sh", "-c", script], network_mode="host", remove=True,
-                                labels=TEST_LABELS, entrypoint=[])
-    return out.decode()
+    return run_to_completion(engine, image, ["sh", "-c", script], entrypoint=[]).decode()
 
 
 @pytest.mark.timeout(600)

@@ -24,7 +24,7 @@ import pytest
 
 from cog_py import labels as keys
 from tests.integration.cli_support import run_cog
-from tests.integration.conftest import TEST_LABELS
+from tests.integration.conftest import TEST_LABELS, run_to_completion
 
 pytestmark = [pytest.mark.engine, pytest.mark.slow]
 
@@ -193,10 +193,7 @@ def test_every_label_is_present_with_valid_json(engine: Any, built: Callable[...
     assert labels[keys.OCI_VERSION]
     assert labels[keys.OCI_CREATED].endswith("Z")
     # The schema file is in the image too, identical to the label.
-    # (The file has no trailing newline: read it with one appended, since the engine's log of a
-    # container that ends on a partial line can come back empty when fetched right at exit.)
-    out = engine.containers.run(image, ["sh", "-c", "cat /src/.cog/openapi_schema.json; echo"],
-                                network_mode="host", remove=True, labels=TEST_LABELS, entrypoint=[])
+    out = run_to_completion(engine, image, ["cat", "/src/.cog/openapi_schema.json"], entrypoint=[])
     assert json.loads(out) == schema
 
 
