@@ -9,7 +9,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from tests.integration.conftest import SESSION_ID, TEST_LABELS, TEST_SESSION_LABEL
+from tests.integration.conftest import SESSION_ID, TEST_LABELS, TEST_SESSION_LABEL, listed_containers
 
 COG = [sys.executable, "-c", "import sys; from cog_py.cli.main import main; sys.exit(main())"]
 
@@ -43,12 +43,9 @@ def make_project(root: Path, name: str, predictor: str, *, yaml_extra: str = "",
     return project
 
 
-def test_containers(client: Any) -> list[Any]:
-    """Containers this test session created (running or not); other sessions share the engine."""
-    return list(client.containers.list(all=True, filters={"label": f"{TEST_SESSION_LABEL}={SESSION_ID}"}))
-
-
-test_containers.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
+def session_container_ids(client: Any) -> set[str]:
+    """Ids of the containers this test session created (running or not); other sessions share the engine."""
+    return set(listed_containers(client, f"{TEST_SESSION_LABEL}={SESSION_ID}"))
 
 
 def dev_image_name(project: Path) -> str:

@@ -148,9 +148,15 @@ def run_to_completion(engine: docker.DockerClient, image: str, command: list[str
             container.remove(force=True)
 
 
-def _labelled_containers(client: docker.DockerClient) -> dict[str, Any]:
-    containers = client.containers.list(all=True, filters={"label": TEST_LABEL})
-    return {c.id: c for c in containers if c.labels.get(TEST_SESSION_LABEL, SESSION_ID) == SESSION_ID}
+def listed_containers(client: docker.DockerClient, label: str) -> dict[str, dict[str, Any]]:
+    """Container summaries by id, from one list call: `containers.list()` inspects each container
+    afterwards and fails when one is removed in between (auto-removed ones, another test's)."""
+    return {c["Id"]: c for c in client.api.containers(all=True, filters={"label": label})}
+
+
+def _labelled_containers(client: docker.DockerClient) -> dict[str, dict[str, Any]]:
+    containers = listed_containers(client, TEST_LABEL)
+    return {key: c for key, c in containers.items() if (c.get("Labels") or {}).get(TEST_SESSION_LABEL, SESSION_ID) == SESSION_ID}
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -168,10 +174,10 @@ def _no_leftover_test_containers() -> Iterator[None]:
         if not leftovers or time.monotonic() > deadline:
             break
         time.sleep(0.5)
-    names = ", ".join(f"{c.name} (image {c.attrs['Config']['Image']})" for c in leftovers.values())
-    for container in leftovers.values():
+    names = ", ".join(f"{','.join(n.lstrip('/') for n in c.get('Names') or [])} (image {c.get('Image')})" for c in leftovers.values())
+    for key in leftovers:
         with contextlib.suppress(docker.errors.NotFound):
-            container.remove(force=True)
+            client.api.remove_container(key, force=True)
     client.close()
     if leftovers:
         pytest.fail(f"tests left {len(leftovers)} container(s) behind (now removed): {names}", pytrace=False)

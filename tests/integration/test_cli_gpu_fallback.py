@@ -36,10 +36,10 @@ def test_auto_gpu_retries_without(engine: docker.DockerClient, base_image_311: s
 
 def test_explicit_gpus_fail_clearly(engine: docker.DockerClient, base_image_311: str) -> None:
     mine = {"label": f"{TEST_SESSION_LABEL}={SESSION_ID}"}
-    before = {c.id for c in engine.containers.list(all=True, filters=mine)}
+    before = {c["Id"] for c in engine.api.containers(all=True, filters=mine)}
     with pytest.raises(DockerError, match="Failed to start container from python:3.11-slim: .*device driver"):
         start_container(engine, spec(base_image_311, "all"), gpu_auto=False)
-    assert {c.id for c in engine.containers.list(all=True, filters=mine)} == before
+    assert {c["Id"] for c in engine.api.containers(all=True, filters=mine)} == before
 
 
 def test_model_container_removes_on_error(engine: docker.DockerClient, base_image_311: str) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import docker
 import pytest
 
-from tests.integration.cli_support import dev_image_name, make_project, popen_cog, run_cog, test_containers
+from tests.integration.cli_support import dev_image_name, make_project, popen_cog, run_cog, session_container_ids
 
 pytestmark = [pytest.mark.engine, pytest.mark.slow]
 
@@ -252,7 +252,7 @@ def test_setup_failure_shows_logs(projects: dict[str, Path]) -> None:
 def test_input_errors_before_build_or_container(projects: dict[str, Path], engine: docker.DockerClient,
                                                 tmp_path: Path) -> None:
     project = shutil.copytree(projects["string"], tmp_path / "h6-never-built")
-    before = {c.id for c in test_containers(engine)}
+    before = session_container_ids(engine)
     cases = [
         (["-i", "nope=1", "-i", "prompt=x"], 'unknown input "nope"; valid inputs are: count, prompt, scale'),
         (["-i", "count=2"], 'missing required input "prompt"'),
@@ -265,7 +265,7 @@ def test_input_errors_before_build_or_container(projects: dict[str, Path], engin
         assert "Building Docker image" not in result.stderr and "Starting Docker image" not in result.stderr
     with pytest.raises(docker.errors.ImageNotFound):
         engine.images.get(dev_image_name(project))
-    assert {c.id for c in test_containers(engine)} == before
+    assert session_container_ids(engine) == before
 
 
 def test_train_writes_weights_and_project_files(projects: dict[str, Path]) -> None:
@@ -279,14 +279,14 @@ def test_train_writes_weights_and_project_files(projects: dict[str, Path]) -> No
 
 
 def test_ctrl_c_removes_the_container(projects: dict[str, Path], engine: docker.DockerClient) -> None:
-    before = {c.id for c in test_containers(engine)}
+    before = session_container_ids(engine)
     proc = popen_cog(projects["slow-setup"], "predict")
     try:
         deadline = time.monotonic() + 600
-        while time.monotonic() < deadline and not ({c.id for c in test_containers(engine)} - before):
+        while time.monotonic() < deadline and not (session_container_ids(engine) - before):
             assert proc.poll() is None, proc.communicate()
             time.sleep(0.2)
-        assert {c.id for c in test_containers(engine)} - before, "the container never started"
+        assert session_container_ids(engine) - before, "the container never started"
         time.sleep(1)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
@@ -296,17 +296,17 @@ def test_ctrl_c_removes_the_container(projects: dict[str, Path], engine: docker.
             proc.communicate()
     assert proc.returncode == 130, err
     assert err.rstrip().endswith("Interrupted."), err
-    assert {c.id for c in test_containers(engine)} - before == set()
+    assert session_container_ids(engine) - before == set()
 
 
 def test_sigterm_removes_the_container(projects: dict[str, Path], engine: docker.DockerClient) -> None:
-    before = {c.id for c in test_containers(engine)}
+    before = session_container_ids(engine)
     proc = popen_cog(projects["slow-setup"], "predict")
     try:
         deadline = time.monotonic() + 600
-        while time.monotonic() < deadline and not ({c.id for c in test_containers(engine)} - before):
+        while time.monotonic() < deadline and not (session_container_ids(engine) - before):
             time.sleep(0.2)
-        assert {c.id for c in test_containers(engine)} - before, "the container never started"
+        assert session_container_ids(engine) - before, "the container never started"
         time.sleep(1)
         proc.terminate()
         _, err = proc.communicate(timeout=60)
@@ -315,7 +315,7 @@ def test_sigterm_removes_the_container(projects: dict[str, Path], engine: docker
             proc.kill()
             proc.communicate()
     assert proc.returncode == 130, err
-    assert {c.id for c in test_containers(engine)} - before == set()
+    assert session_container_ids(engine) - before == set()
 
 
 def test_env_flag_reaches_the_model(projects: dict[str, Path]) -> None:

@@ -12,7 +12,7 @@ import docker
 import pytest
 
 from cog_py.predict.client import free_port
-from tests.integration.cli_support import dev_image_name, make_project, popen_cog, run_cog, test_containers
+from tests.integration.cli_support import dev_image_name, make_project, popen_cog, run_cog, session_container_ids
 
 pytestmark = [pytest.mark.engine, pytest.mark.slow]
 
@@ -50,7 +50,7 @@ def _request(port: int, method: str, path: str, body: dict | None = None) -> tup
 
 def test_serve_answers_http_until_shutdown(project: Path, engine: docker.DockerClient) -> None:
     port = free_port()
-    before = {c.id for c in test_containers(engine)}
+    before = session_container_ids(engine)
     proc = popen_cog(project, "serve", "-p", str(port))
     try:
         deadline = time.monotonic() + 600
@@ -75,7 +75,7 @@ def test_serve_answers_http_until_shutdown(project: Path, engine: docker.DockerC
             proc.communicate()
     assert proc.returncode == 0, err
     assert f"Serving at http://localhost:{port}" in err
-    assert {c.id for c in test_containers(engine)} - before == set()
+    assert session_container_ids(engine) - before == set()
 
 
 def test_exec_passes_stdin_and_output(project: Path) -> None:
@@ -140,7 +140,7 @@ def test_serve_ctrl_c_exits_cleanly(project: Path, engine: docker.DockerClient) 
     import signal
 
     port = free_port()
-    before = {c.id for c in test_containers(engine)}
+    before = session_container_ids(engine)
     proc = popen_cog(project, "serve", "-p", str(port))
     try:
         deadline = time.monotonic() + 600
@@ -159,7 +159,7 @@ def test_serve_ctrl_c_exits_cleanly(project: Path, engine: docker.DockerClient) 
             proc.kill()
             proc.communicate()
     assert proc.returncode == 0, err
-    assert {c.id for c in test_containers(engine)} - before == set()
+    assert session_container_ids(engine) - before == set()
 
 
 def test_predict_on_an_image_that_is_not_a_cog_model(tmp_path: Path, base_image_311: str) -> None:
