@@ -53,17 +53,28 @@ class Predictor(BasePredictor):
     ) -> str:
         # Per-call diagnostics, the same in the bare loop and behind the server: wall and CPU
         # time of this thread, and its context switches (a contended thread shows them).
+        # On CUDA, events around the loop give the GPU's own time: gpu_ms close to gen_ms means
+        # the GPU is the bottleneck (a CPU spinning in a sync also shows as thread CPU time).
+        cuda = self.device.type == "cuda"
         t0, c0 = time.perf_counter(), time.thread_time()
         r0 = resource.getrusage(resource.RUSAGE_THREAD)
+        if cuda:
+            start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            start.record()
         gen = torch.Generator(device="cpu").manual_seed(seed)
         tokens = torch.randint(0, VOCAB, (batch, prompt_len), generator=gen).to(self.device)
         for _ in range(new_tokens):
             nxt = self.model(tokens)[:, -1].argmax(-1, keepdim=True)
             tokens = torch.cat([tokens, nxt], dim=1)
+        launched_ms = (time.perf_counter() - t0) * 1000   # CPU done queueing work
+        if cuda:
+            end.record()
         out = " ".join(str(t) for t in tokens[0, prompt_len:].tolist())
         r1 = resource.getrusage(resource.RUSAGE_THREAD)
         self.last_stats = {
             "gen_ms": (time.perf_counter() - t0) * 1000,
+            "launched_ms": launched_ms,
+            "gpu_ms": start.elapsed_time(end) if cuda else 0.0,
             "thread_cpu_ms": (time.thread_time() - c0) * 1000,
             "vol_csw": r1.ru_nvcsw - r0.ru_nvcsw,
             "invol_csw": r1.ru_nivcsw - r0.ru_nivcsw,
