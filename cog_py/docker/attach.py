@@ -1,12 +1,14 @@
 """Running a container attached to our streams, like `docker run -i [-t]`.
 
 stdin is pumped into the container's socket on a thread; its stdout/stderr frames are written to
-ours; a TTY is put in raw mode and the container's terminal sized like ours. Always removed.
+ours; a TTY is put in raw mode and the container's terminal sized like ours, following every
+change of our window (SIGWINCH). Always removed.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import threading
 from contextlib import contextmanager
@@ -30,9 +32,7 @@ def run_attached(client: Any, spec: ContainerSpec, *, stdin: IO[Any], stdout: IO
         container = start_container(client, spec, gpu_auto=gpu_auto, say=say, before_start=attach)
         try:
             sock = holder["sock"]
-            with _raw_terminal(stdin if spec.tty else None):
-                if spec.tty:
-                    _resize(client, container, stdin)
+            with _raw_terminal(stdin if spec.tty else None), _following_resizes(client, container, stdin if spec.tty else None):
                 if spec.stdin:
                     threading.Thread(target=_pump_stdin, args=(stdin, sock), daemon=True).start()
                 out, err = _binary(stdout), _binary(stderr)
@@ -69,6 +69,39 @@ def _resize(client: Any, container: Any, stdin: IO[Any]) -> None:
         client.api.resize(container.id, height=size.lines, width=size.columns)
     except Exception:  # resizing is cosmetic
         return
+
+
+@contextmanager
+def _following_resizes(client: Any, container: Any, stdin: IO[Any] | None) -> Iterator[None]:
+    """Size the container's terminal like ours now and whenever ours changes.
+
+    The SIGWINCH handler only sets an event: the resize call (an HTTP request) runs on a thread,
+    never inside the handler, which could interrupt the main thread in the middle of another
+    request on the same connection pool.
+    """
+    if stdin is None:
+        yield
+        return
+    _resize(client, container, stdin)
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGWINCH"):
+        yield
+        return
+    changed = threading.Event()
+    stopping = threading.Event()
+
+    def follow() -> None:
+        while changed.wait() and not stopping.is_set():
+            changed.clear()
+            _resize(client, container, stdin)
+
+    threading.Thread(target=follow, name="cog-resize", daemon=True).start()
+    previous = signal.signal(signal.SIGWINCH, lambda signum, frame: changed.set())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGWINCH, previous if previous is not None else signal.SIG_DFL)
+        stopping.set()
+        changed.set()
 
 
 @contextmanager

@@ -136,6 +136,61 @@ def test_exec_with_a_terminal(project: Path) -> None:
     assert proc.stdout.decode().strip() == "True True"
 
 
+# Prints the terminal's size once it is set (the CLI sizes it just after the start), then again
+# when it changes; polls, so it depends on no signal reaching it.
+WINDOW_PROBE = (
+    "import os, time\n"
+    "def size():\n"
+    "    return tuple(os.get_terminal_size(0))\n"
+    "t = time.monotonic()\n"
+    "while size() == (0, 0) and time.monotonic() - t < 60: time.sleep(0.02)\n"
+    "first = size(); print('size', *first, flush=True)\n"
+    "while size() == first and time.monotonic() - t < 120: time.sleep(0.02)\n"
+    "print('size', *size(), flush=True)\n"
+)
+
+
+def _set_window(fd: int, rows: int, cols: int) -> None:
+    import fcntl
+    import struct
+    import termios
+
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+
+
+def test_exec_follows_terminal_resizes(project: Path) -> None:
+    """The container's terminal starts at our size and follows when our window changes."""
+    import os
+    import pty
+    import signal
+    import subprocess
+
+    from tests.integration.cli_support import COG, cog_env
+
+    leader, follower = pty.openpty()
+    _set_window(leader, 24, 80)
+    proc = subprocess.Popen([*COG, "exec", "python", "-c", WINDOW_PROBE], cwd=project, env=cog_env(),
+                            stdin=follower, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline().decode().strip()
+        assert first == "size 80 24", (first, proc.stderr.read1().decode() if proc.poll() is not None else "")
+        # A terminal emulator changes the size, and the kernel signals the foreground process
+        # group; the CLI here has no controlling terminal, so the test sends the signal itself.
+        _set_window(leader, 33, 111)
+        proc.send_signal(signal.SIGWINCH)
+        second = proc.stdout.readline().decode().strip()
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+        os.close(follower)
+        os.close(leader)
+    assert second == "size 111 33", err.decode()
+    assert proc.returncode == 0, err.decode()
+
+
 def test_serve_ctrl_c_exits_cleanly(project: Path, engine: docker.DockerClient) -> None:
     import signal
 
