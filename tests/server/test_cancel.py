@@ -133,7 +133,7 @@ def test_sigterm_during_setup_exits_promptly(make_server):
     t0 = time.monotonic()
     server.proc.send_signal(signal.SIGTERM)
     assert server.proc.wait(20) == 0
-    assert time.monotonic() - t0 < 3
+    assert time.monotonic() - t0 < 10   # setup() alone would take 30 s
 
 
 def test_async_generator_cancel(make_server):

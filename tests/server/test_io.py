@@ -77,8 +77,8 @@ def test_sync_client_disconnect_cancels(make_server):
     with pytest.raises(httpx.ReadTimeout):
         httpx.post(server.url + "/predictions", json={"input": {"seconds": 30}}, timeout=0.5)
     t0 = time.monotonic()
-    server.wait_for("READY", timeout=5)
-    assert time.monotonic() - t0 < 3
+    server.wait_for("READY", timeout=10)
+    assert time.monotonic() - t0 < 10   # canceled, not run out (that takes 30 s); slack for a loaded machine
 
 
 def test_cog_server_http_launcher(tmp_path):

@@ -42,8 +42,8 @@ def test_dropping_the_sse_connection_cancels(make_server):
                 break
     server.wait_for("BUSY", "READY", timeout=5)
     t0 = time.monotonic()
-    server.wait_for("READY", timeout=5)
-    assert time.monotonic() - t0 < 3
+    server.wait_for("READY", timeout=10)
+    assert time.monotonic() - t0 < 10   # canceled, not run out (that takes 20 s); slack for a loaded machine
 
 
 def test_concurrent_decorator_sets_the_slots(make_server):
