@@ -72,11 +72,14 @@ def predict(
     file: ConfigFileOption = DEFAULT_CONFIG_FILE,
     progress: ProgressOption = None,
     use_cuda_base_image: UseCudaBaseImageOption = "auto",
+    use_replicate_token: Annotated[bool, typer.Option(
+        "--use-replicate-token", help="Send $REPLICATE_API_TOKEN to the model as request context (replicate_api_token).")] = False,
 ) -> None:
     from cog_py.predict.flow import PredictOptions, run_prediction
 
     opts = PredictOptions(image=image, inputs=tuple(inputs), json_source=json_inputs, output=output,
-                          setup_timeout=setup_timeout, **local_run(env, gpus, network, file, progress, use_cuda_base_image))
+                          setup_timeout=setup_timeout, use_replicate_token=use_replicate_token,
+                          **local_run(env, gpus, network, file, progress, use_cuda_base_image))
     run_prediction(opts, console)
 
 

@@ -6,12 +6,15 @@ removed in every case (see `cog_py.docker.run.model_container`).
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
 
 from cog_py.docker.run import ContainerSpec, model_container, use_host_network
+from cog_py.errors import CogError
 from cog_py.predict.client import ModelClient, SSEEvent, free_port
 from cog_py.predict.inputs import build_payload
 from cog_py.predict.local import (
@@ -53,6 +56,7 @@ class PredictOptions:
     cwd: Path = field(default_factory=Path.cwd)
     extra_labels: tuple[tuple[str, str], ...] = ()
     build: BuildFlags = BuildFlags()
+    use_replicate_token: bool = False     # send $REPLICATE_API_TOKEN as request context
 
 
 def run_prediction(opts: PredictOptions, ui: UI, *, stdin: IO[str] | None = None, stdout: IO[str] | None = None,
@@ -79,6 +83,7 @@ def run_prediction(opts: PredictOptions, ui: UI, *, stdin: IO[str] | None = None
         ref = config.train if train else config.predict
         schema = schema_from_source(project_dir, ref, opts.mode)
         image, model_gpu = "", config.build.gpu
+    context = request_context(opts.use_replicate_token)
     payload = _payload(schema, opts, stdin) if schema is not None else None
     if opts.output or train:
         resolve_output_path(out_opts, cwd=opts.cwd)  # fail now rather than after the prediction
@@ -112,12 +117,23 @@ def run_prediction(opts: PredictOptions, ui: UI, *, stdin: IO[str] | None = None
         output_schema = schema.output_schema()
         if schema.is_streaming() and not out_opts.json_mode and not opts.output and not train \
                 and _streams_text(output_schema):
-            response = http.predict_stream(schema.endpoint, payload, _printer(stdout))
+            response = http.predict_stream(schema.endpoint, payload, _printer(stdout), context=context)
             streamed = True
         else:
-            response = http.predict(schema.endpoint, payload)
+            response = http.predict(schema.endpoint, payload, context)
     render_response(response, output_schema, out_opts, cwd=opts.cwd, stdout=stdout, log=ui.info, warn=ui.warn,
                     printed_stream=streamed)
+
+
+def request_context(use_replicate_token: bool, environ: Mapping[str, str] = os.environ) -> dict[str, str] | None:
+    """The request's `context`: the Replicate API token when asked for (checked before any build)."""
+    if not use_replicate_token:
+        return None
+    token = environ.get("REPLICATE_API_TOKEN")
+    if not token:
+        raise CogError("Failed to find REPLICATE_API_TOKEN in the current environment when called with --use-replicate-token",
+                       hint="export REPLICATE_API_TOKEN=r8_... (your API token from replicate.com/account/api-tokens)")
+    return {"replicate_api_token": token}
 
 
 def _payload(schema: ModelSchema, opts: PredictOptions, stdin: IO[str] | None) -> dict[str, Any]:

@@ -136,12 +136,14 @@ def train(steps: int = Input(description="steps", ge=1), note: str = "trained") 
 ENV = """
 import os
 
-from cog import BasePredictor
+from cog import BasePredictor, current_scope
 
 
 class Predictor(BasePredictor):
     def predict(self) -> str:
-        return os.environ.get("GREETING", "unset")
+        token = current_scope().context.get("replicate_api_token")
+        greeting = os.environ.get("GREETING", "unset")
+        return greeting if token is None else f"{greeting}, context token {token}"
 """
 
 
@@ -316,6 +318,12 @@ def test_sigterm_removes_the_container(projects: dict[str, Path], engine: docker
             proc.communicate()
     assert proc.returncode == 130, err
     assert session_container_ids(engine) - before == set()
+
+
+def test_replicate_token_reaches_the_model_as_context(projects: dict[str, Path]) -> None:
+    result = ok(run_cog(projects["env"], "predict", "--use-replicate-token", REPLICATE_API_TOKEN="r8_test-token"))
+    assert result.stdout == "unset, context token r8_test-token\n"
+    assert "r8_test-token" not in result.stderr
 
 
 def test_env_flag_reaches_the_model(projects: dict[str, Path]) -> None:

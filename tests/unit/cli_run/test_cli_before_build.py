@@ -69,6 +69,16 @@ def test_rejected_before_build(project: Path, args: list[str], message: str) -> 
 
 
 @pytest.mark.timeout(120)
+def test_replicate_token_needed_before_build(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REPLICATE_API_TOKEN", raising=False)
+    result = cog(project, "predict", "-i", "prompt=x", "--use-replicate-token")
+    assert result.returncode == 1
+    assert ("Error: Failed to find REPLICATE_API_TOKEN in the current environment when called with "
+            "--use-replicate-token") in result.stderr
+    assert not (project / ".cog").exists()
+
+
+@pytest.mark.timeout(120)
 def test_json_from_stdin_checked(project: Path) -> None:
     result = cog(project, "predict", "--json", "-", stdin='{"prompt": "a", "count": 9}')
     assert result.returncode == 1
