@@ -86,3 +86,72 @@ def test_push_to_unreachable_registry(tmp_path: Path, engine: docker.DockerClien
             engine.images.remove(image, force=True)
         except (docker.errors.ImageNotFound, docker.errors.APIError):
             pass
+
+
+class _DenyingRegistry:
+    """A registry endpoint on loopback that answers /v2/ and refuses every upload with the
+    distribution spec's DENIED error, as a registry does for a repository the user may not
+    write to (the local test registry lets any logged-in user push)."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        seen = self.seen = []
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _reply(self, code: int, body: dict | None = None) -> None:
+                data = json.dumps(body).encode() if body is not None else b""
+                self.send_response(code)
+                self.send_header("Docker-Distribution-API-Version", "registry/2.0")
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+
+            def _any(self) -> None:
+                seen.append((self.command, self.path))
+                length = int(self.headers.get("Content-Length") or 0)
+                if length:
+                    self.rfile.read(length)
+                if self.path == "/v2/" and self.command == "GET":
+                    self._reply(200, {})
+                elif self.command in ("HEAD", "GET"):
+                    self._reply(404, {"errors": [{"code": "BLOB_UNKNOWN", "message": "blob unknown to registry"}]})
+                else:
+                    self._reply(403, {"errors": [{"code": "DENIED", "message": "requested access to the resource is denied"}]})
+
+            do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = _any
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.host = f"127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_denied_push_says_so(tmp_path: Path, engine: docker.DockerClient, base_image_311: str) -> None:
+    registry = _DenyingRegistry()
+    project = make_project(tmp_path, "h6-denied", GREETER)
+    image = f"{registry.host}/someone-else/model:v1"
+    try:
+        result = run_cog(project, "push", image, DOCKER_CONFIG=str(tmp_path / "cfg"))
+        assert result.returncode == 1, result.stderr
+        assert f"Error: The registry {registry.host} denied the push" in result.stderr, result.stderr
+        assert "Hint: Check that you may push to this repository" in result.stderr
+        assert any(method == "POST" for method, _ in registry.seen), registry.seen   # an upload was refused
+    finally:
+        registry.close()
+        try:
+            engine.images.remove(image, force=True)
+        except (docker.errors.ImageNotFound, docker.errors.APIError):
+            pass
