@@ -86,7 +86,8 @@ def prepare_inputs(info: PredictorInfo, payload: dict[str, Any] | None, *, tmpdi
         for f in info.inputs:
             if f.name in kwargs and kwargs[f.name] is not None:
                 kwargs[f.name] = _convert(f, kwargs[f.name], pending)
-        _download_all(kwargs, pending, _StdPath(tmpdir), prepared)
+        if pending:
+            _download_all(kwargs, pending, _StdPath(tmpdir), prepared)
     except BaseException:
         prepared.cleanup()
         raise

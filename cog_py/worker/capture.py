@@ -194,8 +194,12 @@ class Capture:
         except (ImportError, OSError, AttributeError):  # pragma: no cover
             self._fflush = None
 
-    def drain(self, timeout: float = 0.25) -> None:
-        """Wait until what C code and children wrote to fd 1/2 so far has been routed."""
+    def drain(self, timeout: float = 1.0) -> None:
+        """Wait until what C code and children wrote to fd 1/2 so far has been routed.
+
+        Returns at once in the usual case (the pumps are idle and the pipes empty); the timeout
+        only bounds the wait when a pump cannot keep up, say on a loaded machine, or a child
+        process keeps writing after predict() returned."""
         if self._fflush is not None:
             self._fflush(None)
         deadline = time.monotonic() + timeout

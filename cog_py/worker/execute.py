@@ -65,6 +65,10 @@ class Executor:
         """Parse and validate; on bad input the DONE frame is already sent and kwargs is None."""
         rec = Record(header, self.send)
         self.records[rec.id] = rec
+        pending = header.get("pending_cancel")
+        if pending and rec.id in pending:   # canceled while the record was being made
+            pending.discard(rec.id)
+            rec.cancel_requested = True
         try:
             body = json.loads(blob) if blob else {}
             if body is None:

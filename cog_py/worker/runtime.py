@@ -222,10 +222,16 @@ class Worker:
             rec.task.cancel()
 
     def _cancel_sync(self, pred_id: str) -> None:
-        rec = self.executor.records.get(pred_id) if self.executor else None
+        records = self.executor.records if self.executor else {}
+        rec = records.get(pred_id)
         if rec is None:
+            # The main thread may be registering the prediction right now: leave the cancel
+            # where it looks after registering, then look again (one of the two sees it).
             self.pending_cancels.add(pred_id)
-            return
+            rec = records.get(pred_id)
+            if rec is None:
+                return
+            self.pending_cancels.discard(pred_id)
         rec.cancel_requested = True
         if self.current is rec:
             signal.pthread_kill(self.main_ident, signal.SIGUSR1)
