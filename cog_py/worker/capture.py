@@ -150,8 +150,11 @@ class _Pump(threading.Thread):
             self.router.route(self.source, self._decoder.decode(data), from_fd=True)
 
     def caught_up(self) -> bool:
-        if not self.waiting or fcntl is None:
-            return not self.waiting
+        """True when everything written to the pipe so far has been routed."""
+        if not self.waiting:
+            return False   # reading or routing right now
+        if fcntl is None:
+            return True
         buf = bytearray(4)
         try:
             fcntl.ioctl(self.read_fd, _FIONREAD, buf)
