@@ -7,6 +7,7 @@ import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import docker
 import pytest
@@ -48,23 +49,28 @@ def _request(port: int, method: str, path: str, body: dict | None = None) -> tup
         conn.close()
 
 
+def _wait_serving(proc: Any, port: int, timeout: float = 600) -> None:
+    """Poll `cog serve`'s port until the model says READY; fail if the CLI exits first."""
+    deadline = time.monotonic() + timeout
+    status = None
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        try:
+            status = _request(port, "GET", "/health-check")[1].get("status")
+        except (OSError, http.client.HTTPException, ValueError):
+            status = None
+        if status == "READY":
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"cog serve never got READY (last status {status})")
+
+
 def test_serve_answers_http_until_shutdown(project: Path, engine: docker.DockerClient) -> None:
     port = free_port()
     before = session_container_ids(engine)
     proc = popen_cog(project, "serve", "-p", str(port))
     try:
-        deadline = time.monotonic() + 600
-        status = None
-        while time.monotonic() < deadline:
-            assert proc.poll() is None, proc.communicate()
-            try:
-                status = _request(port, "GET", "/health-check")[1].get("status")
-            except (OSError, http.client.HTTPException, ValueError):
-                status = None
-            if status == "READY":
-                break
-            time.sleep(0.3)
-        assert status == "READY"
+        _wait_serving(proc, port)
         code, body = _request(port, "POST", "/predictions", {"input": {"text": "hi"}})
         assert (code, body["status"], body["output"]) == (200, "succeeded", "echo hi")
         assert _request(port, "POST", "/shutdown")[0] == 200
@@ -198,15 +204,7 @@ def test_serve_ctrl_c_exits_cleanly(project: Path, engine: docker.DockerClient) 
     before = session_container_ids(engine)
     proc = popen_cog(project, "serve", "-p", str(port))
     try:
-        deadline = time.monotonic() + 600
-        while time.monotonic() < deadline:
-            assert proc.poll() is None, proc.communicate()
-            try:
-                if _request(port, "GET", "/health-check")[1].get("status") == "READY":
-                    break
-            except (OSError, http.client.HTTPException, ValueError):
-                pass
-            time.sleep(0.3)
+        _wait_serving(proc, port)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
     finally:
@@ -260,15 +258,7 @@ def test_serve_with_upload_url(tmp_path: Path, engine: docker.DockerClient, base
     port = free_port()
     proc = popen_cog(project, "serve", "-p", str(port), "--upload-url", upload_url)
     try:
-        deadline = time.monotonic() + 600
-        while time.monotonic() < deadline:
-            assert proc.poll() is None, proc.communicate()
-            try:
-                if _request(port, "GET", "/health-check")[1].get("status") == "READY":
-                    break
-            except (OSError, http.client.HTTPException, ValueError):
-                pass
-            time.sleep(0.3)
+        _wait_serving(proc, port)
         code, body = _request(port, "POST", "/predictions", {"input": {"text": "uploaded"}})
         assert (code, body["status"]) == (200, "succeeded"), body
         assert body["output"] == upload_url + "note.txt"
