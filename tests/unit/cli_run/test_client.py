@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 
 from cog_py.errors import CogError
 from cog_py.predict.client import ModelClient, SetupFailedError, SSEEvent
+from tests.unit.cli_run.http_stub import QuietHandler, serving
 
 
 class FakeModel:
@@ -25,21 +25,11 @@ class FakeModel:
 
 
 def _handler(model: FakeModel) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
-        def _json(self, code: int, body: Any) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+    class Handler(QuietHandler):
 
         def do_GET(self) -> None:
             status = model.health.pop(0) if len(model.health) > 1 else model.health[0]
-            self._json(200, {"status": status, "setup": {"logs": model.setup_logs}})
+            self.reply_json(200, {"status": status, "setup": {"logs": model.setup_logs}})
 
         def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
@@ -57,7 +47,7 @@ def _handler(model: FakeModel) -> type[BaseHTTPRequestHandler]:
                 done = {"status": "succeeded", "output": ["Hel", "lo"], "metrics": {"predict_time": 0.1}}
                 self.wfile.write(f"event: completed\ndata: {json.dumps(done)}\n\n".encode())
                 return
-            self._json(*model.answer)
+            self.reply_json(*model.answer)
 
     return Handler
 
@@ -65,15 +55,8 @@ def _handler(model: FakeModel) -> type[BaseHTTPRequestHandler]:
 @pytest.fixture
 def model() -> Iterator[tuple[FakeModel, ModelClient]]:
     fake = FakeModel()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(fake)) as server:
         yield fake, ModelClient("127.0.0.1", server.server_address[1])
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 @pytest.mark.timeout(20)

@@ -3,35 +3,25 @@
 from __future__ import annotations
 
 import base64
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 
 from cog_py.docker.registry import check_credentials
 from cog_py.errors import RegistryError
+from tests.unit.cli_run.http_stub import QuietHandler, serving
 
 GOOD = "Basic " + base64.b64encode(b"me:pw").decode()
 
 
 def _server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with serving(handler) as server:
         yield f"127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
-class _Quiet(BaseHTTPRequestHandler):
-    def log_message(self, *args: Any) -> None:
-        pass
-
+class _Quiet(QuietHandler):
     def reply(self, code: int, headers: dict[str, str] | None = None) -> None:
         self.send_response(code)
         for key, value in (headers or {}).items():

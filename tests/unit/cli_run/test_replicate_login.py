@@ -7,10 +7,8 @@ import base64
 import json
 import subprocess
 import sys
-import threading
 import urllib.parse
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -18,58 +16,41 @@ import pytest
 
 from cog_py.docker.replicate import check_token_shape
 from cog_py.errors import RegistryError
+from tests.unit.cli_run.http_stub import QuietHandler, serving
 
 COG = [sys.executable, "-c", "import sys; from cog_py.cli.main import main; sys.exit(main())"]
 TOKEN = "abc123cli"
 
 
-class FakeReplicate(BaseHTTPRequestHandler):
+class FakeReplicate(QuietHandler):
     calls: list[tuple[str, str]] = []
     has_endpoints = True
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-    def _json(self, code: int, body: Any) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
     def do_GET(self) -> None:
         FakeReplicate.calls.append(("GET", self.path))
         if self.path == "/cog/v1/display-token-url" and FakeReplicate.has_endpoints:
-            self._json(200, {"url": "https://replicate.example/auth/token"})
+            self.reply_json(200, {"url": "https://replicate.example/auth/token"})
         else:
-            self._json(404, {"detail": "Not found"})
+            self.reply_json(404, {"detail": "Not found"})
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
         FakeReplicate.calls.append(("POST", self.path))
         token = urllib.parse.parse_qs(body).get("token", [""])[0]
         if self.path != "/cog/v1/verify-token" or not FakeReplicate.has_endpoints:
-            self._json(404, {"detail": "Not found"})
+            self.reply_json(404, {"detail": "Not found"})
         elif token == TOKEN and self.headers.get("Content-Type") == "application/x-www-form-urlencoded":
-            self._json(200, {"username": "alice"})
+            self.reply_json(200, {"username": "alice"})
         else:
-            self._json(401, {"detail": "Invalid token"})
+            self.reply_json(401, {"detail": "Invalid token"})
 
 
 @pytest.fixture
 def replicate() -> Iterator[str]:
     FakeReplicate.calls = []
     FakeReplicate.has_endpoints = True
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeReplicate)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with serving(FakeReplicate) as server:
         yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 def login(base: str, config: Path, *args: str, stdin: str) -> subprocess.CompletedProcess[str]:
