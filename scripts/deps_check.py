@@ -19,9 +19,15 @@ ROOT = Path(__file__).resolve().parents[1]
 def missing(extras: list[str]) -> list[str]:
     try:
         import tomllib
+    except ImportError:  # Python 3.10: let pip decide
+        return ["cannot check (tomllib needs Python 3.11)"]
+    try:
         from packaging.requirements import Requirement
-    except ImportError as exc:  # Python 3.10, or no packaging: let pip decide
-        return [f"cannot check ({exc.name} is not importable)"]
+    except ImportError:  # a bare venv: pip carries its own copy
+        try:
+            from pip._vendor.packaging.requirements import Requirement  # type: ignore[assignment]
+        except ImportError as exc:
+            return [f"cannot check ({exc.name} is not importable)"]
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     wanted = list(project.get("dependencies", []))
     for extra in extras:
