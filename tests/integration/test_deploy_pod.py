@@ -1,0 +1,115 @@
+"""The pod `cog deploy kubernetes` renders, run on the engine: same command, env, user, security, limits.
+
+A small sleep predictor is built with `cog build` under a unique name; its Deployment
+(read-only root, an upload URL, a webhook token from a Secret) is translated by
+cog_py.deploy.local and run with host networking. The probes run on the manifest's schedule,
+the autoscaler's gauge moves under load, and the preStop + SIGTERM + grace flow lets an
+in-flight prediction finish before the container exits 0.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import docker
+import pytest
+import yaml
+
+from cog_py.deploy.local import local_pod
+from tests.integration.cli_support import make_project, run_cog
+from tests.integration.pod_support import free_port, http_call, metric, probe_once, run_probe, running_pod, stop_pod
+
+pytestmark = [pytest.mark.engine, pytest.mark.slow]
+
+SLEEPER = """
+import os
+import time
+
+from cog import BasePredictor, Input
+
+
+class Predictor(BasePredictor):
+    def setup(self) -> None:
+        time.sleep(2)   # a setup() that takes a while: the startup probe must wait for it
+
+    def predict(self, seconds: float = Input(description="how long to work", default=1.0)) -> str:
+        time.sleep(seconds)
+        return f"slept {seconds} as {os.getuid()}"
+"""
+SECRET = {"sleeper-env": {"WEBHOOK_AUTH_TOKEN": "t0k3n", "COG_LOG_LEVEL": "debug"}}
+
+
+@pytest.fixture(scope="module")
+def image(tmp_path_factory: pytest.TempPathFactory, engine: docker.DockerClient, base_image_311: str) -> Iterator[str]:
+    project = make_project(tmp_path_factory.mktemp("deploy"), "sleeper", SLEEPER)
+    tag = f"cog-py-test-deploy-{uuid.uuid4().hex[:8]}:v1"
+    built = run_cog(project, "build", "-t", tag)
+    assert built.returncode == 0, built.stderr[-3000:]
+    try:
+        yield tag
+    finally:
+        try:
+            engine.images.remove(tag, force=True)
+        except (docker.errors.ImageNotFound, docker.errors.APIError):
+            pass
+
+
+def test_rendered_pod_runs_probes_scales_and_drains(image: str, engine: docker.DockerClient, tmp_path: Path) -> None:
+    rendered = run_cog(tmp_path, "deploy", "kubernetes", image, "--name", "sleeper", "--read-only-root",
+                       "--upload-url", "http://127.0.0.1:9/uploads/", "--cpu", "1", "--memory", "1Gi",
+                       "--grace-period", "60", "-o", str(tmp_path / "manifests"))
+    assert rendered.returncode == 0, rendered.stderr
+    deployment = yaml.safe_load((tmp_path / "manifests" / "deployment.yaml").read_text())
+    pod_spec = deployment["spec"]["template"]["spec"]
+    container_spec = pod_spec["containers"][0]
+    assert container_spec["image"] == image   # local only: no digest to pin
+    pod = local_pod(pod_spec, secrets=SECRET, host_port=free_port())
+
+    with running_pod(engine, pod, f"cog-py-test-sleeper-{uuid.uuid4().hex[:8]}") as container:
+        # The engine runs what the manifest says.
+        container.reload()
+        host = container.attrs["HostConfig"]
+        assert container.attrs["Config"]["User"] == "1000:1000"
+        assert container.attrs["Config"]["Cmd"] == container_spec["args"]
+        assert host["ReadonlyRootfs"] is True and host["CapDrop"] == ["ALL"]
+        assert host["SecurityOpt"] == ["no-new-privileges"]
+        assert host["Memory"] == 2**30 and host["NanoCpus"] == 10**9
+        assert set(host["Tmpfs"]) == {"/tmp", "/var/cache/cog", "/var/run/cog"}
+        env = dict(item.split("=", 1) for item in container.attrs["Config"]["Env"])
+        assert env["WEBHOOK_AUTH_TOKEN"] == "t0k3n" and env["COG_SHUTDOWN_GRACE_S"] == "60"
+
+        # Probes on the manifest's schedule: startup first, then readiness and liveness.
+        started, runs = run_probe(pod.probes["startupProbe"])
+        assert started, container.logs()[-3000:].decode(errors="replace")
+        assert probe_once(pod.probes["readinessProbe"]) and probe_once(pod.probes["livenessProbe"])
+
+        # The gauge KEDA reads moves under load.
+        assert metric(pod.port, "cog_predictions_in_flight") == 0
+        answer: dict[str, object] = {}
+
+        def predict() -> None:
+            status, body = http_call(pod.port, "POST", "/predictions",
+                                     json.dumps({"input": {"seconds": 12.5}}).encode(), timeout=300)
+            answer.update(status=status, body=json.loads(body or b"{}"))
+
+        worker = threading.Thread(target=predict)
+        worker.start()
+        deadline = time.monotonic() + 60
+        while metric(pod.port, "cog_predictions_in_flight") != 1 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert metric(pod.port, "cog_predictions_in_flight") == 1
+
+        # preStop, SIGTERM, grace: the in-flight prediction finishes and the server exits 0.
+        code = stop_pod(container, pod)
+        worker.join(timeout=120)
+        assert answer.get("status") == 200, (answer, container.logs()[-3000:])
+        body = answer["body"]
+        assert isinstance(body, dict) and body["status"] == "succeeded" and body["output"] == "slept 12.5 as 1000"
+        logs = container.logs().decode(errors="replace")
+        assert "waiting for 1 prediction(s)" in logs, logs[-3000:]   # SIGTERM came while it ran
+        assert code == 0, logs[-3000:]
