@@ -77,6 +77,7 @@ def kubernetes(
     file: ConfigFileOption = DEFAULT_CONFIG_FILE,
 ) -> None:
     from cog_py.deploy.facts import model_facts
+    from cog_py.labels import COG_OPENAPI_SCHEMA as OPENAPI_LABEL
     from cog_py.deploy.manifest import render, to_yaml, write_directory
     from cog_py.deploy.plan import DeployOptions, make_plan
 
@@ -94,6 +95,9 @@ def kubernetes(
 
         default_image = image_name(config)
     facts = model_facts(config, image=image, attrs=attrs, default_image=default_image)
+    if attrs is not None and not facts.has_schema:
+        console.warn(f"{image} has no {OPENAPI_LABEL} label: is it an image cog built? Its server must speak "
+                     "Cog's HTTP API (/readyz, /livez, /metrics on port 5000).")
     objects = render(make_plan(facts, options))
     if "@" not in facts.image:
         console.warn(f"Deploying {facts.image} by tag: push it (cog push) and pass it as IMAGE to pin its digest.")

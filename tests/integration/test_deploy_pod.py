@@ -104,12 +104,37 @@ def test_rendered_pod_runs_probes_scales_and_drains(image: str, engine: docker.D
             time.sleep(0.2)
         assert metric(pod.port, "cog_predictions_in_flight") == 1
 
-        # preStop, SIGTERM, grace: the in-flight prediction finishes and the server exits 0.
-        code = stop_pod(container, pod)
+        # preStop, SIGTERM, grace: readiness turns 503 (no new work), the in-flight prediction
+        # finishes, and the server exits 0.
+        codes: list[int] = []
+        stopper = threading.Thread(target=lambda: codes.append(stop_pod(container, pod)))
+        stopper.start()
+        not_ready = False
+        while stopper.is_alive() and not not_ready:
+            not_ready = http_call(pod.port, "GET", "/readyz")[0] == 503
+            time.sleep(0.2)
+        stopper.join(timeout=pod.grace_seconds + 60)
         worker.join(timeout=120)
+        assert not_ready, "readiness never turned 503 while the server drained"
+        code = codes[0]
         assert answer.get("status") == 200, (answer, container.logs()[-3000:])
         body = answer["body"]
         assert isinstance(body, dict) and body["status"] == "succeeded" and body["output"] == "slept 12.5 as 1000"
         logs = container.logs().decode(errors="replace")
         assert "waiting for 1 prediction(s)" in logs, logs[-3000:]   # SIGTERM came while it ran
         assert code == 0, logs[-3000:]
+
+
+def test_kserve_predictor_container_runs_the_same_way(image: str, engine: docker.DockerClient, tmp_path: Path) -> None:
+    rendered = run_cog(tmp_path, "deploy", "kubernetes", image, "--format", "kserve", "--name", "sleeper",
+                       "--memory", "1Gi", "--grace-period", "30")
+    assert rendered.returncode == 0, rendered.stderr
+    isvc = next(d for d in yaml.safe_load_all(rendered.stdout) if d["kind"] == "InferenceService")
+    pod = local_pod(isvc["spec"]["predictor"], host_port=free_port())
+    with running_pod(engine, pod, f"cog-py-test-sleeper-{uuid.uuid4().hex[:8]}") as container:
+        started, _ = run_probe(pod.probes["startupProbe"])
+        assert started, container.logs()[-3000:].decode(errors="replace")
+        assert probe_once(pod.probes["readinessProbe"]) and probe_once(pod.probes["livenessProbe"])
+        status, body = http_call(pod.port, "POST", "/predictions", b'{"input": {"seconds": 0.5}}', timeout=120)
+        assert status == 200 and json.loads(body)["output"] == "slept 0.5 as 1000"
+        assert stop_pod(container, pod) == 0
