@@ -9,19 +9,19 @@ import pytest
 import yaml
 
 from tests.golden import assert_golden
-from tests.unit.cli.conftest import CliResult, cog  # noqa: F401 - fixture
+from tests.unit.cli.conftest import CliResult
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
 
 @pytest.mark.parametrize("args", [("deploy",), ("deploy", "kubernetes")])
-def test_help(cog: Callable[..., CliResult], args: tuple[str, ...]) -> None:  # noqa: F811
+def test_help(cog: Callable[..., CliResult], args: tuple[str, ...]) -> None:
     result = cog(*args, "--help")
     assert result.code == 0 and result.stderr == ""
     assert_golden(f"help/{'-'.join(args)}.txt", result.stdout)
 
 
-def test_writes_one_file_per_object(cog: Callable[..., CliResult], tmp_path: Path,  # noqa: F811
+def test_writes_one_file_per_object(cog: Callable[..., CliResult], tmp_path: Path,
                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(EXAMPLES / "hello-world")
     result = cog("deploy", "kubernetes", "-o", str(tmp_path / "out"), "--read-only-root")
@@ -34,7 +34,7 @@ def test_writes_one_file_per_object(cog: Callable[..., CliResult], tmp_path: Pat
     assert "by tag" in result.stderr   # not pinned: told how to pin it
 
 
-def test_prints_to_stdout_and_refuses_bad_flags(cog: Callable[..., CliResult],  # noqa: F811
+def test_prints_to_stdout_and_refuses_bad_flags(cog: Callable[..., CliResult],
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(EXAMPLES / "resnet")
     result = cog("deploy", "kubernetes", "--format", "kserve", "--name", "classifier")

@@ -93,3 +93,21 @@ def test_keda_query_uses_the_servers_metric_names() -> None:
         assert name in query and name in exposed
     assert 'namespace="ml",service="resnet"' in query
     assert objects[3]["spec"]["minReplicaCount"] >= 1
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "kserve"])
+def test_pod_honours_the_http_contract(fmt: str) -> None:
+    """Port 5000, SIGTERM drains (no --await-explicit-shutdown), the webhook token only by reference."""
+    options = DeployOptions(format=fmt, upload_url="https://uploads.example.com/")
+    first = render(make_plan(example_facts("hello-world"), options))[0]
+    pod = first["spec"]["template"]["spec"] if fmt == "yaml" else first["spec"]["predictor"]
+    container = pod["containers"][0]
+    assert container["ports"] == [{"name": "http", "containerPort": 5000, "protocol": "TCP"}]
+    assert {"name": "PORT", "value": "5000"} in container["env"]
+    assert not any("await-explicit-shutdown" in arg for arg in container["args"])
+    assert container["args"][-2:] == ["--upload-url", "https://uploads.example.com/"]
+    token = next(e for e in container["env"] if e["name"] == "WEBHOOK_AUTH_TOKEN")
+    assert "value" not in token and token["valueFrom"]["secretKeyRef"]["name"] == "hello-world-env"
+    drain = int(next(e["value"] for e in container["env"] if e["name"] == "COG_SHUTDOWN_GRACE_S"))
+    pre_stop = container["lifecycle"]["preStop"]["sleep"]["seconds"]
+    assert pod["terminationGracePeriodSeconds"] > pre_stop + drain
