@@ -22,6 +22,7 @@ import yaml
 
 from cog_py.deploy.local import local_pod
 from tests.integration.cli_support import make_project, run_cog
+from tests.integration.conftest import Registry
 from tests.integration.pod_support import free_port, http_call, metric, probe_once, run_probe, running_pod, stop_pod
 
 pytestmark = [pytest.mark.engine, pytest.mark.slow]
@@ -138,3 +139,26 @@ def test_kserve_predictor_container_runs_the_same_way(image: str, engine: docker
         status, body = http_call(pod.port, "POST", "/predictions", b'{"input": {"seconds": 0.5}}', timeout=120)
         assert status == 200 and json.loads(body)["output"] == "slept 0.5 as 1000"
         assert stop_pod(container, pod) == 0
+
+
+def test_pushed_image_is_deployed_by_digest(image: str, engine: docker.DockerClient, registry: Registry,
+                                            tmp_path: Path) -> None:
+    """After a push the engine knows the image's RepoDigests: the manifests pin that digest."""
+    repository = f"{registry.open_url}/cog-py-test/sleeper-{uuid.uuid4().hex[:8]}"
+    engine.images.get(image).tag(repository, "v1")
+    try:
+        for _ in engine.images.push(repository, "v1", stream=True, decode=True):
+            pass
+        digests = engine.images.get(f"{repository}:v1").attrs["RepoDigests"]
+        pinned = next(d for d in digests if d.startswith(repository + "@"))
+        rendered = run_cog(tmp_path, "deploy", "kubernetes", f"{repository}:v1")
+        assert rendered.returncode == 0, rendered.stderr
+        deployment = next(d for d in yaml.safe_load_all(rendered.stdout) if d["kind"] == "Deployment")
+        assert deployment["spec"]["template"]["spec"]["containers"][0]["image"] == pinned
+        assert deployment["metadata"]["name"].startswith("sleeper-")
+        assert "by tag" not in rendered.stderr and "no run.cog.openapi_schema" not in rendered.stderr
+    finally:
+        try:
+            engine.images.remove(f"{repository}:v1")
+        except (docker.errors.ImageNotFound, docker.errors.APIError):
+            pass
