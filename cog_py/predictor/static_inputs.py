@@ -81,10 +81,9 @@ class InputReader:
         spec = InputSpec() if default is None else self._spec(module, default, target.class_scope, param.arg, prefix)
         value = spec.default
         if value is None and not ftype.nullable:
-            if ftype.kind is Kind.SECRET:  # `Secret = Input(default=None)` is optional, as in Cog
-                ftype = replace(ftype, nullable=True)
-            else:  # the random-seed idiom: `seed: int = Input(default=None)` stays required
-                value = MISSING
+            # `seed: int = Input(default=None)` (also Secret, Path, List[str]): optional and
+            # nullable, predict() gets None when it is left out (Cog 0.16's semantics)
+            ftype = replace(ftype, nullable=True)
         choices = spec.choices
         if choices is not None:
             if not isinstance(choices, (list, tuple)):

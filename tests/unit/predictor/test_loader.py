@@ -29,10 +29,11 @@ def test_input_defaults_are_unwrapped() -> None:
     assert inspect.signature(loaded.predict).parameters["text"].default == "world"
 
 
-def test_required_input_defaults_become_none() -> None:
+def test_default_none_input_is_optional_and_predict_gets_none() -> None:
+    # issue 12 row "default-none": Cog 0.16 passed None to `seed: int = Input(default=None)`
     loaded = load_predictor("input_seed_none_default.py:Predictor", project_dir=FIXTURES)
     assert loaded.predict() is None
-    assert loaded.info.inputs[0].required
+    assert not loaded.info.inputs[0].required and loaded.info.inputs[0].type.nullable
 
 
 def test_setup_weights_and_healthcheck_are_found() -> None:
