@@ -108,6 +108,9 @@ def prepare(config: Config, settings: BuildSettings, say: Say, *, for_debug: boo
     plan = make_plan(config, options)
     for warning in plan.warnings:
         say(f"Warning: {warning}")
+    if for_debug:
+        for note in plan.notes:
+            say(note)
     given = {s.id for s in secrets}
     for step in plan.runs:
         for mount in step.mounts:

@@ -81,6 +81,7 @@ class BuildPlan:
     cuda: str | None = None
     cudnn: str | None = None
     warnings: tuple[str, ...] = field(default=(), compare=False)
+    notes: tuple[str, ...] = field(default=(), compare=False)   # decisions `cog debug` explains
 
     @property
     def runtime_env(self) -> tuple[tuple[str, str], ...]:
