@@ -125,6 +125,8 @@ def _context(prep: Prepared, say: Say, *, dockerfile: str, extra: dict[str, byte
     generated: dict[str, bytes] = {}
     if plan.requirements_text:
         generated[f"{p.CTX_COG}/requirements.txt"] = plan.requirements_text.encode()
+    if plan.constraints_text:
+        generated[f"{p.CTX_COG}/constraints.txt"] = plan.constraints_text.encode()
     ca = load_ca_cert()
     if plan.ca_cert and ca:
         generated[f"{p.CTX_COG}/ca-cert.crt"] = ca.encode()

@@ -70,6 +70,7 @@ class BuildPlan:
     make_python_venv: bool                     # CUDA base: the user's Python is a venv on PATH
     environment: tuple[tuple[str, str], ...]   # cog.yaml `environment`
     requirements_text: str                     # generated requirements.txt ("" = none)
+    constraints_text: str = field(default="", kw_only=True)  # build.python_overrides, as pip constraints
     local_artifacts: tuple[str, ...]           # project-relative paths copied to CTX_LOCAL
     runtime_wheel: str
     runs: tuple[RunStep, ...]

@@ -76,6 +76,7 @@ def make_plan(config: Config, options: BuildOptions) -> BuildPlan:
         project_dir=config.project_dir,
         torch_pick=res.framework_version if res is not None and res.picked and res.framework == "torch" else None,
         provided=COG_PROVIDED,
+        overrides=build.overrides,
     )
     warnings.extend(reqs.warnings)
 
@@ -118,6 +119,7 @@ def make_plan(config: Config, options: BuildOptions) -> BuildPlan:
         make_python_venv=use_cuda_base,
         environment=config.environment,
         requirements_text=reqs.text,
+        constraints_text="".join(f"{line}\n" for line in build.overrides),
         local_artifacts=tuple(a.rel for a in reqs.artifacts),
         runtime_wheel=options.runtime_wheel,
         runs=runs,

@@ -130,6 +130,7 @@ def render_requirements(
     project_dir: Path,
     torch_pick: str | None = None,
     provided: tuple[str, ...] = (),
+    overrides: tuple[str, ...] = (),
 ) -> RequirementsResult:
     """Rewrite requirement lines for the image. `gpu_cuda` is the resolved CUDA for GPU models;
     `torch_pick` the torch release a torch line without an exact pin stands for (gpu.py)."""
@@ -138,11 +139,14 @@ def render_requirements(
     indexes: list[str] = []
     packages: list[str] = []
     artifacts: list[LocalArtifact] = []
+    override = {package_name(o.strip()): o.strip() for o in overrides if package_name(o.strip())}
     for raw in lines:
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
         name = package_name(line)
+        if name in override:  # build.python_overrides: its line replaces the user's
+            line = override[name]
         if name in _OURS or (name is None and _artifact_is_ours(line)):
             warnings.append(
                 f"'{line}' found in requirements: removed. cog_py installs its own runtime "
