@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import sys
 from pathlib import Path
 
 import pytest
@@ -120,3 +121,16 @@ def test_import_error_names_the_line(tmp_path: Path) -> None:
     assert err.value.message == (
         f"predict.py: importing it failed: ValueError: broken model (at {tmp_path / 'predict.py'}:2)"
     )
+
+
+@pytest.mark.parametrize(("module", "line"), [("pydantic", "pydantic<2"), ("fastapi", "fastapi"), ("attr", "attrs")])
+def test_undeclared_package_cog_0_16_provided_names_the_line_to_add(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: str, line: str) -> None:
+    # issue 12 row "cog-provided-packages": a setup error naming the package and the line to add
+    monkeypatch.setitem(sys.modules, module, None)  # importing it raises ModuleNotFoundError
+    (tmp_path / "predict.py").write_text(
+        f"from cog import BasePredictor\nimport {module}\n\n\nclass Predictor(BasePredictor):\n"
+        "    def predict(self) -> str:\n        return ''\n")
+    with pytest.raises(PredictorError) as info:
+        load_predictor("predict.py:Predictor", project_dir=tmp_path)
+    assert f"add the line '{line}' to your requirements" in info.value.message
