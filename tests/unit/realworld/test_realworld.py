@@ -69,7 +69,7 @@ def build_report(warnings: list[str], plan: BuildPlan) -> str:
     return "\n".join(lines) + "\n" + plan.requirements_text
 
 
-def _params(marks: list[Any]) -> list[Any]:
+def _params() -> list[Any]:
     return [
         pytest.param(n, marks=[pytest.mark.xfail(strict=True, reason=NOT_YET[n])] if n in NOT_YET else [])
         for n in NAMES
@@ -82,7 +82,7 @@ def test_there_are_thirty_fixtures_and_each_names_its_row() -> None:
         row_of(ROOT / name)
 
 
-@pytest.mark.parametrize("name", _params([]))
+@pytest.mark.parametrize("name", _params())
 def test_realworld_fixture(name: str) -> None:
     project = ROOT / name
     row = row_of(project)
