@@ -74,7 +74,7 @@ def make_plan(config: Config, options: BuildOptions) -> BuildPlan:
         gpu_cuda=res.cuda if res is not None else None,
         base_dir=base_dir,
         project_dir=config.project_dir,
-        torch_pick=res.framework_version if res is not None and res.picked and res.framework == "torch" else None,
+        torch_pick=res.framework_version if res is not None and res.framework == "torch" else None,
         provided=COG_PROVIDED,
         overrides=build.overrides,
     )

@@ -133,7 +133,8 @@ def render_requirements(
     overrides: tuple[str, ...] = (),
 ) -> RequirementsResult:
     """Rewrite requirement lines for the image. `gpu_cuda` is the resolved CUDA for GPU models;
-    `torch_pick` the torch release a torch line without an exact pin stands for (gpu.py)."""
+    `torch_pick` the torch release that decided CUDA (gpu.py): torch-family lines without an
+    exact pin get its index, and unversioned ones its matching version."""
     warnings: list[str] = []
     find_links: list[str] = []
     indexes: list[str] = []

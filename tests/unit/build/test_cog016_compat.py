@@ -94,3 +94,11 @@ def test_old_torch_builds_come_from_the_find_links_page(project: Path) -> None:
     assert plan.requirements_text.splitlines()[:4] == [
         "--find-links https://download.pytorch.org/whl/torch_stable.html",
         "torch==1.8.1+cu111", "torchvision==0.9.1+cu111", "torchaudio==0.8.1"]
+
+
+def test_unversioned_torchvision_follows_the_torch_pin(project: Path) -> None:
+    plan = make_plan(make_config(project, gpu=True, requirements=("torch==2.1.0", "torchvision", "torchaudio>=2")),
+                     BuildOptions())
+    assert plan.requirements_text.splitlines()[:4] == [
+        "--extra-index-url https://download.pytorch.org/whl/cu121", "torch==2.1.0", "torchvision==0.16.0",
+        "torchaudio>=2"]
