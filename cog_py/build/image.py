@@ -23,6 +23,7 @@ from cog_py.build.context import ProjectFiles, find_weights, scan_project, warn_
 from cog_py.build.dockerfile import render_dockerfile
 from cog_py.build.image_labels import image_labels
 from cog_py.build.planner import make_plan
+from cog_py.build.provided import undeclared_cog_packages
 from cog_py.build.schema import StaticSchema, load_schema_file, probe_command, static_schema
 from cog_py.build.secrets import cli_form, parse_secret
 from cog_py.build.wheel import runtime_wheel, runtime_wheel_name, server_wheels
@@ -106,7 +107,7 @@ def prepare(config: Config, settings: BuildSettings, say: Say, *, for_debug: boo
         runtime_wheel=runtime_wheel_name(), concurrency_max=schema.concurrency_max,
     )
     plan = make_plan(config, options)
-    for warning in plan.warnings:
+    for warning in (*plan.warnings, *undeclared_cog_packages(config)):
         say(f"Warning: {warning}")
     if for_debug:
         for note in plan.notes:

@@ -18,6 +18,7 @@ import pytest
 from cog_py.build.dockerfile import render_dockerfile
 from cog_py.build.plan import BuildOptions, BuildPlan
 from cog_py.build.planner import make_plan
+from cog_py.build.provided import undeclared_cog_packages
 from cog_py.build.schema import static_schema
 from cog_py.config.loader import load_config
 from tests.golden import assert_golden
@@ -60,9 +61,9 @@ def default_none_inputs(path: Path) -> set[str]:
     return names
 
 
-def build_report(warnings: list[str], plan: BuildPlan) -> str:
+def build_report(warnings: list[str], plan: BuildPlan, imports: list[str]) -> str:
     lines = [f"config warning: {w}" for w in warnings]
-    lines += [f"warning: {w}" for w in plan.warnings]
+    lines += [f"warning: {w}" for w in (*plan.warnings, *imports)]
     lines += [f"note: {n}" for n in getattr(plan, "notes", ())]
     lines.append(f"base: {plan.base_image} ({plan.base_kind}) cuda={plan.cuda} cudnn={plan.cudnn}")
     lines.append("--- requirements.txt")
@@ -100,6 +101,8 @@ def test_realworld_fixture(name: str) -> None:
     if row == "cog-provided-packages":
         for pkg in ("requests", "pyyaml", "typing_extensions"):
             assert re.search(rf"(?m)^{pkg}\b", plan.requirements_text), pkg
+        if "pydantic" in (project / "predict.py").read_text():
+            assert any("imports pydantic" in w for w in undeclared_cog_packages(config))
     if row == "static-dynamic":
         assert schema.doc is not None, schema.reason
     if row == "build-fast":
@@ -119,6 +122,6 @@ def test_realworld_fixture(name: str) -> None:
         assert "anyOf" in components["Output"], components["Output"]
 
     assert_golden(f"realworld/{name}.Dockerfile", dockerfile)
-    assert_golden(f"realworld/{name}.build.txt", build_report(loaded.warnings, plan))
+    assert_golden(f"realworld/{name}.build.txt", build_report(loaded.warnings, plan, undeclared_cog_packages(config)))
     picked = {k: v for k, v in components.items() if k in ("Input", "Output", "TrainingInput", "TrainingOutput")}
     assert_golden(f"realworld/{name}.schema.json", json.dumps(picked, indent=2) + "\n")
