@@ -23,6 +23,7 @@ from cog_py.build.context import ProjectFiles, find_weights, scan_project, warn_
 from cog_py.build.dockerfile import render_dockerfile
 from cog_py.build.image_labels import image_labels
 from cog_py.build.planner import make_plan
+from cog_py.build.provided import undeclared_cog_packages
 from cog_py.build.schema import StaticSchema, load_schema_file, probe_command, static_schema
 from cog_py.build.secrets import cli_form, parse_secret
 from cog_py.build.wheel import runtime_wheel, runtime_wheel_name, server_wheels
@@ -106,8 +107,11 @@ def prepare(config: Config, settings: BuildSettings, say: Say, *, for_debug: boo
         runtime_wheel=runtime_wheel_name(), concurrency_max=schema.concurrency_max,
     )
     plan = make_plan(config, options)
-    for warning in plan.warnings:
+    for warning in (*plan.warnings, *undeclared_cog_packages(config)):
         say(f"Warning: {warning}")
+    if for_debug:
+        for note in plan.notes:
+            say(note)
     given = {s.id for s in secrets}
     for step in plan.runs:
         for mount in step.mounts:
@@ -122,6 +126,8 @@ def _context(prep: Prepared, say: Say, *, dockerfile: str, extra: dict[str, byte
     generated: dict[str, bytes] = {}
     if plan.requirements_text:
         generated[f"{p.CTX_COG}/requirements.txt"] = plan.requirements_text.encode()
+    if plan.constraints_text:
+        generated[f"{p.CTX_COG}/constraints.txt"] = plan.constraints_text.encode()
     ca = load_ca_cert()
     if plan.ca_cert and ca:
         generated[f"{p.CTX_COG}/ca-cert.crt"] = ca.encode()

@@ -70,6 +70,7 @@ class BuildPlan:
     make_python_venv: bool                     # CUDA base: the user's Python is a venv on PATH
     environment: tuple[tuple[str, str], ...]   # cog.yaml `environment`
     requirements_text: str                     # generated requirements.txt ("" = none)
+    constraints_text: str = field(default="", kw_only=True)  # build.python_overrides, as pip constraints
     local_artifacts: tuple[str, ...]           # project-relative paths copied to CTX_LOCAL
     runtime_wheel: str
     runs: tuple[RunStep, ...]
@@ -81,6 +82,7 @@ class BuildPlan:
     cuda: str | None = None
     cudnn: str | None = None
     warnings: tuple[str, ...] = field(default=(), compare=False)
+    notes: tuple[str, ...] = field(default=(), compare=False)   # decisions `cog debug` explains
 
     @property
     def runtime_env(self) -> tuple[tuple[str, str], ...]:

@@ -7,11 +7,15 @@ import re
 from cog_py.build.gpu import CudaResolution, resolve_cuda
 from cog_py.build.plan import SERVER_VENV, BuildOptions, BuildPlan, RunStep, SecretMount
 from cog_py.build.requirements import render_requirements
+from cog_py.build.system_cuda import system_cuda_reason
 from cog_py.build.versions import Version, cuda_image_tags, ubuntu_pythons
 from cog_py.config.models import Config
 from cog_py.errors import BuildError
 
 SUPPORTED_PYTHONS = ("3.10", "3.11", "3.12", "3.13")
+# Installed with the user's requirements, as Cog's SDK brought them into the model's environment
+# (Cog >= 0.17: requests, pyyaml, typing_extensions); the user's own lines win.
+COG_PROVIDED = ("requests", "pyyaml", "typing_extensions")
 CUDA_PYTHON_VENV = "/opt/cog/python"
 _APT_NAME = re.compile(r"^[a-z0-9][a-z0-9+.\-]*(:[a-z0-9]+)?(=[A-Za-z0-9.+~:\-]+)?$")
 _GPU_ENV = (
@@ -43,11 +47,17 @@ def make_plan(config: Config, options: BuildOptions) -> BuildPlan:
     build = config.build
     py = check_python_version(build.python_version)
     warnings: list[str] = []
+    notes: list[str] = []
     res: CudaResolution | None = None
     if build.gpu:
-        res = resolve_cuda(build.requirements, build.cuda, build.cudnn)
+        res = resolve_cuda(build.requirements, build.cuda, build.cudnn, python=py.short)
         warnings.extend(res.warnings)
-    use_cuda_base = res is not None and _wants_cuda_base(config, options, res)
+        if res.note:
+            notes.append(res.note)
+    use_cuda_base = False
+    if res is not None:
+        use_cuda_base, why = _wants_cuda_base(config, options, res, py)
+        notes.append(why)
     if use_cuda_base:
         assert res is not None
         base_image = _cuda_base(res, py)
@@ -64,6 +74,9 @@ def make_plan(config: Config, options: BuildOptions) -> BuildPlan:
         gpu_cuda=res.cuda if res is not None else None,
         base_dir=base_dir,
         project_dir=config.project_dir,
+        torch_pick=res.framework_version if res is not None and res.framework == "torch" else None,
+        provided=COG_PROVIDED,
+        overrides=build.overrides,
     )
     warnings.extend(reqs.warnings)
 
@@ -106,6 +119,7 @@ def make_plan(config: Config, options: BuildOptions) -> BuildPlan:
         make_python_venv=use_cuda_base,
         environment=config.environment,
         requirements_text=reqs.text,
+        constraints_text="".join(f"{line}\n" for line in build.overrides),
         local_artifacts=tuple(a.rel for a in reqs.artifacts),
         runtime_wheel=options.runtime_wheel,
         runs=runs,
@@ -117,18 +131,41 @@ def make_plan(config: Config, options: BuildOptions) -> BuildPlan:
         cuda=res.cuda if res else None,
         cudnn=res.cudnn if res else None,
         warnings=tuple(warnings),
+        notes=tuple(notes),
     )
 
 
-def _wants_cuda_base(config: Config, options: BuildOptions, res: CudaResolution) -> bool:
+def _wants_cuda_base(config: Config, options: BuildOptions, res: CudaResolution, py: Version) -> tuple[bool, str]:
+    """The base image rule for GPU models, and the reason in words (README: "Base image rule").
+
+    An nvidia/cuda devel base when `--use-cuda-base-image=true`, `build.cuda` is set, TensorFlow
+    is pinned, no torch/TensorFlow pin decides the CUDA version, or something needs system CUDA
+    (system_cuda.py); otherwise `python:X-slim` with torch's CUDA wheels.
+    """
     flag = options.use_cuda_base_image.lower()
     if flag == "false":
-        return False
+        return False, "python:X-slim base: --use-cuda-base-image=false"
     if flag != "auto":
-        return True
-    # Torch wheels from the PyTorch index carry their CUDA libraries; TensorFlow (and an
-    # explicit build.cuda) expect the system CUDA of an nvidia/cuda image.
-    return config.build.cuda is not None or res.framework == "tensorflow"
+        return True, "nvidia/cuda base: --use-cuda-base-image=true"
+    build = config.build
+    if build.cuda is not None:
+        return True, f"nvidia/cuda base: build.cuda is {build.cuda}"
+    if res.framework == "tensorflow":
+        return True, "nvidia/cuda base: TensorFlow uses the system's CUDA"
+    reason = system_cuda_reason(build.requirements, (step.command for step in build.run))
+    if reason is not None:
+        return True, f"nvidia/cuda base: {reason}"
+    if res.framework is None:
+        if not _cuda_base_offers(res, py):
+            return False, (f"python:X-slim base: no torch/TensorFlow pin, and no nvidia/cuda image for the "
+                           f"default CUDA {res.cuda} packages python{py.short}")
+        return True, f"nvidia/cuda base: no torch/TensorFlow pin decides CUDA; Cog's default CUDA {res.cuda}"
+    return False, "python:X-slim base: torch's wheels carry their CUDA libraries"
+
+
+def _cuda_base_offers(res: CudaResolution, py: Version) -> bool:
+    pythons = ubuntu_pythons()
+    return any(py.short in pythons.get(i.ubuntu, ()) for i in cuda_image_tags(res.cuda, res.cudnn))
 
 
 def _cuda_base(res: CudaResolution, py: Version) -> str:

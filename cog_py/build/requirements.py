@@ -18,6 +18,7 @@ ARTIFACT_SUFFIXES = (".whl", ".zip", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")
 LOCAL_DIR_IN_IMAGE = "/tmp/cog-local"
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._\-]*)(\[[^\]]*\])?\s*==\s*([^\s;,]+)\s*$")
 _NAME = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._\-]*)")
+_BARE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]*(\[[^\]]*\])?")
 _OURS = {"cog", "cog-py", "coglet"}
 _TORCH_FAMILY = ("torch", "torchvision", "torchaudio")
 
@@ -39,7 +40,7 @@ def pinned_version(lines: tuple[str, ...] | list[str], name: str) -> str | None:
     for line in lines:
         m = _PIN.match(line)
         if m and normalize_name(m.group(1)) == name:
-            return m.group(3)
+            return m.group(3) if "*" not in m.group(3) else ""
         if package_name(line) == name:
             return ""
         wheel = artifact_wheel_version(line, name)
@@ -108,7 +109,8 @@ def _torch_row(name: str, version: str, cuda: str | None) -> TorchRelease | None
     """The table row for a torch-family pin: CPU build, or the highest CUDA <= `cuda`."""
     want = Version.parse(strip_local(version))
     field_name = {"torch": "torch", "torchvision": "torchvision", "torchaudio": "torchaudio"}[name]
-    rows = [r for r in torch_releases() if Version.parse(getattr(r, field_name)).matches(want)]
+    rows = [r for r in torch_releases()
+            if getattr(r, field_name) and Version.parse(getattr(r, field_name)).matches(want)]
     if cuda is None:
         cpu = [r for r in rows if r.cuda is None]
         return cpu[0] if cpu else None
@@ -126,18 +128,26 @@ def render_requirements(
     gpu_cuda: str | None,
     base_dir: Path,
     project_dir: Path,
+    torch_pick: str | None = None,
+    provided: tuple[str, ...] = (),
+    overrides: tuple[str, ...] = (),
 ) -> RequirementsResult:
-    """Rewrite requirement lines for the image. `gpu_cuda` is the resolved CUDA for GPU models."""
+    """Rewrite requirement lines for the image. `gpu_cuda` is the resolved CUDA for GPU models;
+    `torch_pick` the torch release that decided CUDA (gpu.py): torch-family lines without an
+    exact pin get its index, and unversioned ones its matching version."""
     warnings: list[str] = []
     find_links: list[str] = []
     indexes: list[str] = []
     packages: list[str] = []
     artifacts: list[LocalArtifact] = []
+    override = {package_name(o.strip()): o.strip() for o in overrides if package_name(o.strip())}
     for raw in lines:
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
         name = package_name(line)
+        if name in override:  # build.python_overrides: its line replaces the user's
+            line = override[name]
         if name in _OURS or (name is None and _artifact_is_ours(line)):
             warnings.append(
                 f"'{line}' found in requirements: removed. cog_py installs its own runtime "
@@ -158,14 +168,24 @@ def render_requirements(
             packages.append(art.in_image)
             continue
         m = _PIN.match(line)
+        if m and "*" in m.group(3):
+            m = None
         if m and name in _TORCH_FAMILY:
             row = _torch_row(name, m.group(3), gpu_cuda)
             if row is not None:
-                version = strip_local(m.group(3))
-                packages.append(f"{m.group(1)}{m.group(2) or ''}=={version}")
-                entry = f"--extra-index-url {row.index_url}"
-                if entry not in indexes:
-                    indexes.append(entry)
+                packages.append(_torch_line(row, name, f"{m.group(1)}{m.group(2) or ''}", strip_local(m.group(3))))
+                _add_source(row, find_links, indexes)
+                continue
+        if not m and name in _TORCH_FAMILY and gpu_cuda is not None and torch_pick is not None:
+            row = _torch_row("torch", torch_pick, gpu_cuda)
+            if row is not None:
+                if _BARE.fullmatch(line.split(";")[0].strip()):
+                    # no version at all: the release matching the torch picked for CUDA
+                    version = {"torch": row.torch, "torchvision": row.torchvision, "torchaudio": row.torchaudio}[name]
+                    packages.append(_torch_line(row, name, line.split(";")[0].strip(), version) if version else line)
+                else:
+                    packages.append(line)
+                _add_source(row, find_links, indexes)
                 continue
         if m and name == "tensorflow" and gpu_cuda is not None:
             tf = [t for t in tensorflow_releases() if t.tensorflow == m.group(3)]
@@ -173,9 +193,30 @@ def render_requirements(
                 packages.append(tf[0].gpu_package)
                 continue
         packages.append(line)
+    named = {package_name(line.strip()) for line in lines}
+    packages += [p for p in provided if normalize_name(p) not in named]
     body = find_links + indexes + packages
     text = "\n".join(body) + "\n" if body else ""
     return RequirementsResult(text=text, artifacts=tuple(artifacts), warnings=warnings)
+
+
+def _torch_line(row: TorchRelease, name: str, written: str, version: str) -> str:
+    """`torch==V`, or `torch==V+cuXYZ` for the old builds published on a find-links page."""
+    if row.find_links and row.local and "+" not in version and name != "torchaudio":
+        return f"{written}=={version}+{row.local}"
+    return f"{written}=={version}"
+
+
+def _add_source(row: TorchRelease, find_links: list[str], indexes: list[str]) -> None:
+    """The index (or find-links page) that holds `row`'s build; none for PyPI's own wheels."""
+    if row.pypi:
+        return
+    if row.find_links:
+        target, entry = find_links, f"--find-links {row.find_links}"
+    else:
+        target, entry = indexes, f"--extra-index-url {row.index_url}"
+    if entry not in target:
+        target.append(entry)
 
 
 def _artifact_is_ours(line: str) -> bool:

@@ -65,6 +65,9 @@ class TorchRelease:
     torchaudio: str
     cuda: str | None
     pythons: tuple[str, ...]
+    find_links: str | None = None    # old builds: `-f <page>` and `torch==V+<local>`
+    local: str | None = None         # e.g. "cu110" for 1.7.1+cu110
+    pypi: bool = False               # the plain PyPI wheel is this CUDA build
 
     @property
     def index_url(self) -> str:
@@ -104,7 +107,8 @@ def torch_releases() -> tuple[TorchRelease, ...]:
     for row in _load("torch.json")["releases"]:
         rel = TorchRelease(
             torch=row["torch"], torchvision=row["torchvision"], torchaudio=row["torchaudio"],
-            cuda=row["cuda"], pythons=tuple(row["pythons"]),
+            cuda=row["cuda"], pythons=tuple(row["pythons"]), find_links=row.get("find_links"),
+            local=row.get("local"), pypi=bool(row.get("pypi", False)),
         )
         if rel.cuda is None or rel.cuda in known:
             rows.append(rel)

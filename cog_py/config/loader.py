@@ -18,7 +18,7 @@ from cog_py.config.checks import check_document
 from cog_py.config.environment import parse_environment
 from cog_py.config.models import BuildConfig, Config, Mount, RunItem
 from cog_py.config.problems import describe_value, from_validation_error, render
-from cog_py.config.raw import NOT_SUPPORTED, RawBuild, RawConfig
+from cog_py.config.raw import NO_EFFECT, NOT_SUPPORTED, RawBuild, RawConfig
 from cog_py.config.requirements import parse_requirements
 from cog_py.config.yamlsource import Problem, YamlSource, parse_yaml
 from cog_py.errors import ConfigError
@@ -118,6 +118,10 @@ def _normalise(data: dict[str, Any], source: YamlSource, problems: list[Problem]
             (problems if fatal else warnings).append(
                 problem if fatal else Problem(problem.line, (), f'"{".".join(path)}" is {message}')
             )
+    for path, note in NO_EFFECT.items():
+        parent = data if len(path) == 1 else data.get(path[0])
+        if isinstance(parent, dict) and path[-1] in parent:
+            warnings.append(Problem(source.line_of(path), (), f'"{".".join(path)}" {note}'))
     for loc in _VERSION_FIELDS:
         build = data.get("build")
         value = build.get(loc[1]) if isinstance(build, dict) else None
@@ -147,6 +151,7 @@ def _resolve(raw: RawConfig, config_path: Path) -> Config:
             python_requirements=build.python_requirements,
             python_packages=tuple(build.python_packages or ()),
             requirements=_requirements(build, project_dir),
+            overrides=_overrides(build, project_dir),
             system_packages=tuple(build.system_packages or ()),
             run=_run_items(build),
             cuda=build.cuda.strip() if build.cuda else None,
@@ -174,6 +179,20 @@ def _requirements(build: RawBuild, project_dir: Path) -> tuple[str, ...]:
                 hint="Check that build.python_requirements names a readable text file.",
             ) from exc
     return tuple(build.python_packages or ())
+
+
+def _overrides(build: RawBuild, project_dir: Path) -> tuple[str, ...]:
+    """build.python_overrides: requirement lines whose versions win over the requirements'."""
+    if not build.python_overrides:
+        return ()
+    path = project_dir / build.python_overrides
+    try:
+        return parse_requirements(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"failed to open python_overrides file: {exc}",
+            hint="Check that build.python_overrides names a readable requirements file.",
+        ) from exc
 
 
 def _run_items(build: RawBuild) -> tuple[RunItem, ...]:

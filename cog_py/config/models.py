@@ -36,6 +36,7 @@ class BuildConfig(_Frozen):
     python_requirements: str | None = None    # as written in cog.yaml (relative to project_dir)
     python_packages: tuple[str, ...] = ()     # deprecated form
     requirements: tuple[str, ...] = ()        # resolved requirement lines (file or python_packages)
+    overrides: tuple[str, ...] = ()           # build.python_overrides lines (their versions win)
     system_packages: tuple[str, ...] = ()
     run: tuple[RunItem, ...] = ()             # `run` then deprecated `pre_install` items
     cuda: str | None = None                   # as written; the build planner resolves the rest

@@ -83,6 +83,12 @@ class RawBuild(_Raw):
     cudnn: str | None = Field(
         default=None, description="cuDNN major version (default: the latest for the CUDA version)."
     )
+    python_overrides: str | None = Field(
+        default=None,
+        description="pip requirements file whose versions override the requirements' (used as pip constraints).",
+    )
+    fast: bool | None = Field(default=None, description="Cog's experimental fast push: accepted, no effect.")
+    cog_runtime: bool | None = Field(default=None, description="Cog's experimental runtime: accepted, no effect.")
 
 
 class RawConcurrency(_Raw):
@@ -107,6 +113,15 @@ class RawConfig(_Raw):
     environment: list[str] | None = Field(
         default=None, description="NAME=value variables set at build time and at run time."
     )
+    tests: list[str] | None = Field(default=None, description="Cog's test commands: accepted, ignored.")
+
+
+# Keys Cog 0.16 accepted that change nothing in cog_py: path -> the note printed when present.
+NO_EFFECT: dict[tuple[str, ...], str] = {
+    ("build", "fast"): "has no effect in cog_py (Cog's experimental fast push); it can stay",
+    ("build", "cog_runtime"): "has no effect in cog_py: images always run cog_py's own runtime",
+    ("tests",): "is ignored by cog_py (Cog's test commands are not run)",
+}
 
 
 # Keys Cog knows that cog_py does not implement yet: path -> (message, is it an error?).

@@ -156,7 +156,6 @@ def output_type(tp: Any, fail: Fail) -> OutputType:
     if _is_union(tp):
         if _split_optional(tp)[1]:
             raise fail("unsupported output type: Optional is not allowed as a return type")
-        raise fail("union types are not supported as output")
     return OutputType(output_typeref(tp, fail))
 
 
@@ -169,7 +168,8 @@ def output_typeref(tp: Any, fail: Fail, seen: frozenset[Any] = frozenset()) -> T
         members, nullable = _split_optional(tp)
         if nullable and len(members) == 1:
             return dataclasses.replace(output_typeref(members[0], fail, seen), nullable=True)
-        raise fail("union types are not supported as output")
+        # Union[str, Path]: anyOf in the schema (Cog 0.16); the value's own type decides its encoding
+        return TypeRef(Kind.UNION, members=tuple(output_typeref(m, fail, seen) for m in members), nullable=nullable)
     leaf = _leaf(tp)
     if leaf is not None:
         return leaf

@@ -49,8 +49,8 @@ def _check_choices(field: InputField, fail: Fail) -> None:
     expected = _CHOICE_KINDS.get(kind)
     if expected is None:
         raise fail(f"choices are only valid on str and int inputs, not on {kind.value} inputs")
-    if len(field.choices or ()) < 2:
-        raise fail("choices must list at least 2 values")
+    if not field.choices:  # one value is fine: Cog 0.16 wrote a one-value enum
+        raise fail("choices must list at least 1 value")
     for choice in field.choices or ():
         if isinstance(choice, bool) or not isinstance(choice, expected):
             raise fail(f"choice {choice!r} is not {_ARTICLE_NAMES[expected]} like the input")

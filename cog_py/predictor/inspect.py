@@ -138,10 +138,7 @@ def _input_field(
     if raw_default is pyinspect.Parameter.empty:
         raw_default = MISSING
     if raw_default is None and not ref.nullable:
-        if ref.kind is Kind.SECRET:
-            ref = dataclasses.replace(ref, nullable=True)  # `Secret = Input(default=None)`: optional
-        else:
-            raw_default = MISSING  # `seed: int = Input(default=None)`: required, no default
+        ref = dataclasses.replace(ref, nullable=True)  # `seed: int = Input(default=None)`: optional (Cog 0.16)
     default = raw_default
     if default is not MISSING:
         try:

@@ -64,10 +64,28 @@ def import_file(path: Path, project_dir: Path) -> ModuleType:
         frames = traceback.extract_tb(exc.__traceback__)
         where = next((f"{f.filename}:{f.lineno}" for f in reversed(frames) if f.filename == str(path)), str(path))
         raise PredictorError(
-            f"{path.name}: importing it failed: {type(exc).__name__}: {exc} (at {where})",
+            f"{path.name}: importing it failed: {type(exc).__name__}: {exc} (at {where})"
+            + _cog_provided_note(exc),
             _import_hint(exc, path),
         ) from exc
     return module
+
+
+# Packages Cog 0.16 installed into the model's environment with its SDK (requests, pyyaml and
+# typing_extensions are installed by cog_py too, see build/planner.py): import name -> requirement line.
+COG_016_PROVIDED = {"pydantic": "pydantic<2", "fastapi": "fastapi", "attr": "attrs", "attrs": "attrs"}
+
+
+def _cog_provided_note(exc: BaseException) -> str:
+    """For a package Cog 0.16 put in the environment: which line to add to the requirements."""
+    if not isinstance(exc, ModuleNotFoundError) or not exc.name:
+        return ""
+    line = COG_016_PROVIDED.get(exc.name.split(".", 1)[0])
+    if line is None:
+        return ""
+    return (f". Cog 0.16 installed {line.split('<')[0]} with its SDK; cog_py does not: add the line "
+            f"'{line}' to your requirements (python_requirements or python_packages in cog.yaml)"
+            + (" ('pydantic' for code written for pydantic 2)" if line == "pydantic<2" else ""))
 
 
 def _import_hint(exc: BaseException, path: Path) -> str:

@@ -63,6 +63,8 @@ def output_type_schema(ref: TypeRef) -> dict[str, Any]:
         schema = {"type": "array", "items": item}
     elif ref.kind is Kind.OBJECT:
         schema = _object_schema(ref)
+    elif ref.kind is Kind.UNION:
+        schema = {"anyOf": [output_type_schema(m) for m in ref.members]}
     else:
         raise ValueError(f"no output schema for {ref.kind}")
     if ref.nullable:

@@ -81,10 +81,9 @@ class InputReader:
         spec = InputSpec() if default is None else self._spec(module, default, target.class_scope, param.arg, prefix)
         value = spec.default
         if value is None and not ftype.nullable:
-            if ftype.kind is Kind.SECRET:  # `Secret = Input(default=None)` is optional, as in Cog
-                ftype = replace(ftype, nullable=True)
-            else:  # the random-seed idiom: `seed: int = Input(default=None)` stays required
-                value = MISSING
+            # `seed: int = Input(default=None)` (also Secret, Path, List[str]): optional and
+            # nullable, predict() gets None when it is left out (Cog 0.16's semantics)
+            ftype = replace(ftype, nullable=True)
         choices = spec.choices
         if choices is not None:
             if not isinstance(choices, (list, tuple)):
@@ -148,7 +147,7 @@ class InputReader:
                     f"{prefix}Input() got an unexpected keyword argument '{kw.arg or '**'}' (parameter '{name}')",
                     hint="Input accepts: " + ", ".join(_INPUT_KEYWORDS),
                 )
-            values[kw.arg] = self._literal(module, kw.value, scope, name, prefix)
+            values[kw.arg] = self._literal(module, kw.value, scope, name, prefix, what=kw.arg)
         return InputSpec(**values)
 
     def _inline(
@@ -178,18 +177,26 @@ class InputReader:
         return body[0].value, bound
 
     def _literal(
-        self, module: SourceModule, expr: ast.expr, scope: Scope | None, name: str, prefix: str
+        self, module: SourceModule, expr: ast.expr, scope: Scope | None, name: str, prefix: str,
+        what: str = "default",
     ) -> Any:
         try:
             return literal_value(self.resolver, module, expr, scope)
         except NotLiteral as exc:
-            raise self._unresolved(expr, name, prefix) from exc
+            raise self._unresolved(expr, name, prefix, what) from exc
 
     @staticmethod
-    def _unresolved(expr: ast.expr, name: str, prefix: str) -> StaticSchemaUnresolved:
+    def _unresolved(expr: ast.expr, name: str, prefix: str, what: str = "default") -> StaticSchemaUnresolved:
+        """`what`: the Input() argument that could not be read (default, choices, description, ...)."""
+        if what == "default":
+            return StaticSchemaUnresolved(
+                f"{prefix}default value for parameter '{name}' cannot be statically resolved: "
+                f"{ast.unparse(expr)}. {DEFAULT_LITERAL_HINT}"
+            )
         return StaticSchemaUnresolved(
-            f"{prefix}default value for parameter '{name}' cannot be statically resolved: "
-            f"{ast.unparse(expr)}. {DEFAULT_LITERAL_HINT}"
+            f"{prefix}Input({what}=...) for parameter '{name}' cannot be statically resolved: "
+            f"{ast.unparse(expr)}. Arguments of Input() must be literals, module constants or simple "
+            "expressions of them (list(D.keys()), sorted(...), Enum members, f-strings)."
         )
 
 

@@ -222,10 +222,8 @@ class TypeReader:
         if ann.key in _ITERATORS:
             item = self.output_ref(self.view(ann.module, ann.args[0]), fail, prefix) if ann.subscripted else TypeRef(Kind.ANY)
             return OutputType(item, OutputMode.ITERATOR)
-        if ann.union is not None:
-            if any(m.is_none for m in ann.union):
-                raise fail("unsupported output type: Optional is not allowed as a return type")
-            raise fail("union types are not supported as output")
+        if ann.union is not None and any(m.is_none for m in ann.union):
+            raise fail("unsupported output type: Optional is not allowed as a return type")
         return OutputType(self.output_ref(ann, fail, prefix))
 
     def output_ref(self, ann: Ann, fail: Fail, prefix: str) -> TypeRef:
@@ -239,7 +237,8 @@ class TypeReader:
             members = [m for m in ann.union if not m.is_none]
             if len(members) == 1 and len(members) < len(ann.union):
                 return replace(self.output_ref(members[0], fail, prefix), nullable=True)
-            raise fail("union types are not supported as output")
+            return TypeRef(Kind.UNION, members=tuple(self.output_ref(m, fail, prefix) for m in members),
+                           nullable=len(members) < len(ann.union))
         leaf = self._leaf(ann)
         if leaf is not None:
             return leaf

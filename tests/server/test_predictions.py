@@ -188,3 +188,17 @@ def test_generator_output_and_midstream_error(make_server):
 def test_async_generator_output(make_server):
     server = make_server("async_generator.py:Predictor")
     assert server.predict({"n": 2}).json()["output"] == ["chunk 0", "chunk 1"]
+
+
+def test_input_default_none_is_optional_and_predict_gets_none(make_server):
+    # issue 12 row "default-none": Cog 0.16 passed None where the client left the input out
+    server = make_server("seed_none.py:Predictor")
+    body = server.predict({"prompt": "hi"}).json()
+    assert body["status"] == "succeeded", body
+    assert body["output"] == "hi seed=None image=None tags=None"
+    body = server.predict({"prompt": "hi", "tags": ["a"]}).json()
+    assert body["output"] == "hi seed=None image=None tags=['a']", body
+    assert server.predict({"prompt": "hi", "seed": 7}).json()["output"].startswith("hi seed=7 ")
+    schema = server.get("/openapi.json").json()["components"]["schemas"]["Input"]
+    assert schema["required"] == ["prompt"]
+    assert schema["properties"]["seed"]["nullable"] is True

@@ -10,6 +10,8 @@ RUN /usr/local/bin/python -m venv --without-pip /opt/cog/server \
  && /usr/local/bin/python -m pip install --no-cache-dir --no-deps --no-index --target /opt/cog/server/lib/python3.12/site-packages /tmp/cog-runtime/wheels/*.whl /tmp/cog-runtime/cog_py-0.0.0-py3-none-any.whl \
  && rm -rf /opt/cog/server/lib/python3.12/site-packages/bin
 FROM cog-system
+COPY cog/requirements.txt /tmp/requirements.txt
+RUN /usr/local/bin/python -m pip install --no-cache-dir -r /tmp/requirements.txt
 COPY --from=cog-server /opt/cog/server /opt/cog/server
 COPY cog/runtime/cog_py-0.0.0-py3-none-any.whl /tmp/cog_py-0.0.0-py3-none-any.whl
 RUN /usr/local/bin/python -m pip install --no-cache-dir --no-deps /tmp/cog_py-0.0.0-py3-none-any.whl \

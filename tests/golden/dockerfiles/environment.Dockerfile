@@ -11,6 +11,8 @@ RUN /usr/local/bin/python -m venv --without-pip /opt/cog/server \
  && rm -rf /opt/cog/server/lib/python3.11/site-packages/bin
 FROM cog-system
 ENV HF_HOME="/src/.hf" GREETING="say \"hi\" for \$5" COG_SETUP_TIMEOUT="10"
+COPY cog/requirements.txt /tmp/requirements.txt
+RUN /usr/local/bin/python -m pip install --no-cache-dir -r /tmp/requirements.txt
 COPY --from=cog-server /opt/cog/server /opt/cog/server
 COPY cog/runtime/cog_py-0.0.0-py3-none-any.whl /tmp/cog_py-0.0.0-py3-none-any.whl
 RUN /usr/local/bin/python -m pip install --no-cache-dir --no-deps /tmp/cog_py-0.0.0-py3-none-any.whl \

@@ -41,16 +41,35 @@ def test_cog_debug_gpu_plan(project: Path, monkeypatch: pytest.MonkeyPatch,
     assert capsys.readouterr().out.startswith("FROM nvidia/cuda:11.8.0-cudnn8-devel-ubuntu22.04 AS cog-system\n")
 
 
-def test_unpinned_torch_on_gpu_fails_before_any_build(project: Path, monkeypatch: pytest.MonkeyPatch,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_debug_says_which_torch_a_pin_stands_for(project: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    # issue 12 rows "torch-unpinned" and "torch-specifier": one line says which release decided CUDA
     (project / "requirements.txt").write_text("torch\n")
+    (project / "cog.yaml").write_text(
+        'build:\n  python_version: "3.11"\n  gpu: true\n  python_requirements: requirements.txt\n'
+        'predict: "predict.py:Predictor"\n')
+    monkeypatch.chdir(project)
+    assert main(["debug"]) == 0
+    err = capsys.readouterr().err
+    assert "torch has no version in your requirements: using torch==2.14.0" in err
+    assert "torch (no version) stands for torch 2.14.0: CUDA 13.0, cuDNN 9" in err
+    (project / "requirements.txt").write_text("torch<2.3\n")
+    assert main(["debug"]) == 0
+    err = capsys.readouterr().err
+    assert "torch<2.3 stands for torch 2.2.2, the newest release in cog_py's tables it allows: CUDA 12.1, cuDNN 8" in err
+    assert "python:X-slim base: torch's wheels carry their CUDA libraries" in err
+
+
+def test_unsatisfiable_torch_pin_fails_before_any_build(project: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "requirements.txt").write_text("torch<1.0\n")
     (project / "cog.yaml").write_text(
         'build:\n  python_version: "3.11"\n  gpu: true\n  python_requirements: requirements.txt\n'
         'predict: "predict.py:Predictor"\n')
     monkeypatch.chdir(project)
     monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent.sock")
     assert main(["build"]) == 1
-    assert "torch version must be specified when using CUDA" in capsys.readouterr().err
+    assert "no torch release in cog_py's version tables satisfies 'torch<1.0'" in capsys.readouterr().err
 
 
 def test_build_without_an_engine_says_how_to_get_one(project: Path, monkeypatch: pytest.MonkeyPatch,

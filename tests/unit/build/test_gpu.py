@@ -32,11 +32,57 @@ def test_every_torch_from_2_0_to_2_14_is_known() -> None:
         assert torch_cudas(f"2.{minor}.0"), f"torch 2.{minor}.0 has no CUDA builds in the table"
 
 
-def test_unpinned_torch_is_cogs_error() -> None:
-    with pytest.raises(BuildError, match="^torch version must be specified when using CUDA$"):
-        resolve_cuda(("torch",), None, None)
-    with pytest.raises(BuildError, match="torch version must be specified"):
-        resolve_cuda(("torch>=2.0",), None, None)
+@pytest.mark.parametrize(
+    ("pin", "torch", "cuda"),
+    [   # issue 12 row "torch-specifier": any PEP 440 specifier; the newest release it allows decides
+        ("torch>=2.1", "2.14.0", "13.0"),
+        ("torch~=2.0.1", "2.0.1", "11.8"),
+        ("torch<2.3", "2.2.2", "12.1"),
+        ("torch>=1.13,<2.1", "2.0.1", "11.8"),
+        ("torch==2.4.*", "2.4.1", "12.4"),
+        ("torch[opt-einsum]>=2.5,<2.6 ; python_version >= '3.8'", "2.5.1", "12.4"),
+    ],
+)
+def test_any_pep440_torch_pin_picks_the_newest_release_it_allows(pin: str, torch: str, cuda: str) -> None:
+    res = resolve_cuda((pin,), None, None, python="3.11")
+    assert (res.framework_version, res.cuda, res.picked) == (torch, cuda, True)
+    assert res.note == f"{pin} stands for torch {torch}, the newest release in cog_py's tables it allows: " \
+        f"CUDA {cuda}, cuDNN {res.cudnn}"
+    assert res.warnings == []
+
+
+def test_unpinned_torch_gets_the_newest_known_torch_and_a_warning() -> None:
+    # issue 12 row "torch-unpinned": Cog errs; cog_py picks the newest torch and says so
+    res = resolve_cuda(("torch",), None, None, python="3.11")
+    assert res.framework_version == "2.14.0" and res.cuda == "13.0"
+    assert res.warnings == [
+        "torch has no version in your requirements: using torch==2.14.0, the newest torch cog_py knows; "
+        "pin it (e.g. torch==2.14.0) to keep the image reproducible"]
+
+
+def test_a_pin_no_table_release_satisfies_is_an_error() -> None:
+    with pytest.raises(BuildError, match=r"no torch release in cog_py's version tables satisfies 'torch<1\.0'"):
+        resolve_cuda(("torch<1.0",), None, None)
+
+
+@pytest.mark.parametrize(("pin", "cuda", "cudnn"), [
+    ("torch==1.13.1", "11.7", "8"), ("torch==1.11.0", "11.3", "8"), ("torch==1.7.1", "11.0", "8"),
+    ("torch==1.9.0", "11.1", "8"),
+])
+def test_torch_1_x_is_known(pin: str, cuda: str, cudnn: str) -> None:
+    # issue 12 row "torch-old": torch 1.7 to 1.13 on a GPU model
+    res = resolve_cuda((pin,), None, None)
+    assert (res.cuda, res.cudnn) == (cuda, cudnn)
+
+
+@pytest.mark.parametrize(("pin", "tf", "cuda", "cudnn"), [
+    ("tensorflow==2.8.0", "2.8.0", "11.2", "8"), ("tensorflow==2.4.0", "2.4.0", "11.0", "8"),
+    ("tensorflow<2.10", "2.9.0", "11.2", "8"), ("tensorflow~=2.15.0", "2.15.1", "12.2", "8"),
+])
+def test_tensorflow_from_2_4_and_any_pin(pin: str, tf: str, cuda: str, cudnn: str) -> None:
+    # issue 12 row "tensorflow-old"
+    res = resolve_cuda((pin,), None, None)
+    assert (res.framework, res.framework_version, res.cuda, res.cudnn) == ("tensorflow", tf, cuda, cudnn)
 
 
 def test_unknown_torch_version() -> None:

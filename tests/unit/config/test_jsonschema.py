@@ -14,7 +14,7 @@ def test_schema_matches_golden() -> None:
 
 def test_schema_describes_every_key_and_forbids_others() -> None:
     schema = cog_yaml_json_schema()
-    assert set(schema["properties"]) == {"build", "predict", "run", "train", "image", "concurrency", "environment"}
+    assert set(schema["properties"]) == {"build", "predict", "run", "train", "image", "concurrency", "environment", "tests"}
     assert schema["additionalProperties"] is False
     build = schema["$defs"]["RawBuild"]
     assert "python_version" in build["properties"] and build["additionalProperties"] is False
@@ -26,3 +26,15 @@ def test_module_prints_the_schema() -> None:
         [sys.executable, "-m", "cog_py.config.jsonschema"], capture_output=True, text=True, check=True, timeout=60
     )
     assert json.loads(result.stdout) == cog_yaml_json_schema()
+
+
+def test_every_key_cog_0_16_accepted_is_described() -> None:
+    # issue 12 row "build-fast": Cog 0.16's schema is the reference (../shared, skipped without it)
+    from tests.shared import shared_file
+
+    cog = json.loads(shared_file("reference/cog-data/v0.16.12-config_schema_v1.0.json").read_text())
+    ours = cog_yaml_json_schema()
+    assert set(cog["properties"]) <= set(ours["properties"])
+    assert set(cog["properties"]["build"]["properties"]) <= set(ours["$defs"]["RawBuild"]["properties"])
+    cog_concurrency = set(cog["properties"]["concurrency"]["properties"]) - {"default_target"}  # a warning, as before
+    assert cog_concurrency <= set(ours["$defs"]["RawConcurrency"]["properties"])

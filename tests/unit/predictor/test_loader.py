@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import sys
 from pathlib import Path
 
 import pytest
@@ -29,10 +30,11 @@ def test_input_defaults_are_unwrapped() -> None:
     assert inspect.signature(loaded.predict).parameters["text"].default == "world"
 
 
-def test_required_input_defaults_become_none() -> None:
+def test_default_none_input_is_optional_and_predict_gets_none() -> None:
+    # issue 12 row "default-none": Cog 0.16 passed None to `seed: int = Input(default=None)`
     loaded = load_predictor("input_seed_none_default.py:Predictor", project_dir=FIXTURES)
     assert loaded.predict() is None
-    assert loaded.info.inputs[0].required
+    assert not loaded.info.inputs[0].required and loaded.info.inputs[0].type.nullable
 
 
 def test_setup_weights_and_healthcheck_are_found() -> None:
@@ -119,3 +121,16 @@ def test_import_error_names_the_line(tmp_path: Path) -> None:
     assert err.value.message == (
         f"predict.py: importing it failed: ValueError: broken model (at {tmp_path / 'predict.py'}:2)"
     )
+
+
+@pytest.mark.parametrize(("module", "line"), [("pydantic", "pydantic<2"), ("fastapi", "fastapi"), ("attr", "attrs")])
+def test_undeclared_package_cog_0_16_provided_names_the_line_to_add(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: str, line: str) -> None:
+    # issue 12 row "cog-provided-packages": a setup error naming the package and the line to add
+    monkeypatch.setitem(sys.modules, module, None)  # importing it raises ModuleNotFoundError
+    (tmp_path / "predict.py").write_text(
+        f"from cog import BasePredictor\nimport {module}\n\n\nclass Predictor(BasePredictor):\n"
+        "    def predict(self) -> str:\n        return ''\n")
+    with pytest.raises(PredictorError) as info:
+        load_predictor("predict.py:Predictor", project_dir=tmp_path)
+    assert f"add the line '{line}' to your requirements" in info.value.message

@@ -113,7 +113,8 @@ def test_defaults_without_a_name_and_bare_file_refs(tmp_path: Path) -> None:
         """})
     info = inspect_source(tmp_path, "predict.py")  # no name: Runner is preferred
     assert info.ref == "predict.py:Runner" and info.method == "run"
-    assert info.output.mode is OutputMode.ITERATOR and info.inputs[0].default is MISSING
+    assert info.output.mode is OutputMode.ITERATOR and info.inputs[0].default is None
+    assert info.inputs[0].type.nullable and not info.inputs[0].required
     assert split_ref("sub/predict.py:Predictor") == ("sub/predict.py", "Predictor")
 
 

@@ -1,0 +1,28 @@
+"""Where the read-only reference material lives: `<repo root>/../shared`, else `$COG_SHARED_DIR`.
+
+Tests read it at run time (never copied into the project) and skip with a reason without it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def shared_dir() -> Path | None:
+    for candidate in (REPO_ROOT.parent / "shared", os.environ.get("COG_SHARED_DIR")):
+        if candidate and Path(candidate).is_dir():
+            return Path(candidate)
+    return None
+
+
+def shared_file(rel: str) -> Path:
+    """A file under the shared reference directory; skips the test when it is absent."""
+    root = shared_dir()
+    if root is None or not (root / rel).is_file():
+        pytest.skip(f"reference file {rel} not found (no ../shared next to the repo and no COG_SHARED_DIR)")
+    return root / rel
