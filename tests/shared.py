@@ -20,9 +20,11 @@ def shared_dir() -> Path | None:
     return None
 
 
-def shared_file(rel: str) -> Path:
-    """A file under the shared reference directory; skips the test when it is absent."""
+def shared_path(*parts: str) -> Path:
+    """A path under the shared reference directory (parts may contain slashes); skips the calling
+    test, saying why, when it is not there."""
     root = shared_dir()
-    if root is None or not (root / rel).is_file():
-        pytest.skip(f"reference file {rel} not found (no ../shared next to the repo and no COG_SHARED_DIR)")
-    return root / rel
+    path = root.joinpath(*parts) if root is not None else None
+    if path is None or not path.exists():
+        pytest.skip(f"reference material {'/'.join(parts)} not found (no ../shared next to the repo and no COG_SHARED_DIR)")
+    return path

@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 
 from cog_py.build.versions import cuda_images, tensorflow_releases
-from tests.shared import shared_file
+from tests.shared import shared_path
 
 TORCH_FILES = ("v0.16.12-torch_compatibility_matrix.json", "head-torch_compatibility.json")
 TF_FILES = ("v0.16.12-tf_compatibility_matrix.json", "head-tf_compatibility.json")
 
 
 def _reference(name: str) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = json.loads(shared_file(f"reference/cog-data/{name}").read_text())
+    rows: list[dict[str, Any]] = json.loads(shared_path(f"reference/cog-data/{name}").read_text())
     return rows
 
 

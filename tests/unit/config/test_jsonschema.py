@@ -30,9 +30,9 @@ def test_module_prints_the_schema() -> None:
 
 def test_every_key_cog_0_16_accepted_is_described() -> None:
     # issue 12 row "build-fast": Cog 0.16's schema is the reference (../shared, skipped without it)
-    from tests.shared import shared_file
+    from tests.shared import shared_path
 
-    cog = json.loads(shared_file("reference/cog-data/v0.16.12-config_schema_v1.0.json").read_text())
+    cog = json.loads(shared_path("reference/cog-data/v0.16.12-config_schema_v1.0.json").read_text())
     ours = cog_yaml_json_schema()
     assert set(cog["properties"]) <= set(ours["properties"])
     assert set(cog["properties"]["build"]["properties"]) <= set(ours["$defs"]["RawBuild"]["properties"])

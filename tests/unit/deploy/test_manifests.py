@@ -12,7 +12,7 @@ from cog_py.deploy.manifest import render, to_yaml
 from cog_py.deploy.plan import DeployOptions, make_plan
 from cog_py.deploy.validate import Crd, load_crd, validate_objects
 from tests.golden import assert_golden
-from tests.shared_dir import shared_path
+from tests.shared import shared_path
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 DIGEST = "sha256:" + "0123456789abcdef" * 4
