@@ -11,7 +11,7 @@ import time
 from typing import Any, Awaitable, Callable
 
 from cog_py import protocol
-from cog_py.server import jsonc
+from cog_py.server import jsonc, limits
 from cog_py.server.runner import READY, STARTING, Runner
 from cog_py.server.sse import EventStream, stream_response
 from cog_py.server.webhooks import ALL_EVENTS, WebhookSender
@@ -41,18 +41,6 @@ async def respond(send: Send, status: int, body: bytes, content_type: bytes = b"
     await send({"type": "http.response.body", "body": body})
 
 
-async def read_body(receive: Receive) -> bytes:
-    message = await receive()
-    body: bytes = message.get("body", b"")
-    if not message.get("more_body"):
-        return body
-    parts = [body]
-    while message.get("more_body"):
-        message = await receive()
-        parts.append(message.get("body", b""))
-    return b"".join(parts)
-
-
 class Creator:
     """POST /predictions, PUT /predictions/{id}, and the /trainings twins."""
 
@@ -67,7 +55,16 @@ class Creator:
 
     async def create(self, scope: Scope, receive: Receive, send: Send, path_id: str | None = None) -> None:
         runner = self.runner
-        raw = await read_body(receive)
+        if not limits.is_json_type(scope):
+            await respond(send, 415, limits.UNSUPPORTED_TYPE)
+            return
+        try:
+            raw = await limits.read_limited(scope, receive, runner.settings.max_request_bytes)
+        except limits.BodyTooLarge:
+            await limits.answer_too_large(send, runner.settings.max_request_bytes)
+            return
+        except limits.ClientGone:
+            return
         try:
             body = jsonc.loads(raw) if raw else {}
         except jsonc.DecodeError:
@@ -79,6 +76,8 @@ class Creator:
             await respond(send, 422, jsonc.dumps({"detail": [{"loc": ["body"], "msg": "Input should be an object",
                                                               "type": "value_error"}]}))
             return
+        # Only these keys matter here: the inputs (maybe large) go to the worker as raw bytes.
+        body = {key: body[key] for key in ("id", "webhook", "webhook_events_filter") if key in body}
         prefer_async = False
         sse = False
         trace: dict[str, str] = {}
@@ -204,6 +203,10 @@ class FastPath:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
+            declared = limits.declared_length(scope)
+            if declared is not None and declared > self.runner.settings.max_request_bytes:
+                await limits.answer_too_large(send, self.runner.settings.max_request_bytes)
+                return
             path = scope["path"]
             if path == "/predictions" and scope["method"] == "POST":
                 await self.predictions.create(scope, receive, send)
