@@ -107,8 +107,8 @@ def read_cog_yaml(project_dir: Path) -> dict[str, Any]:
 
     try:
         data = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"cog.yaml: {exc}") from exc
+    except (yaml.YAMLError, RecursionError) as exc:   # RecursionError: nested too deeply
+        raise ConfigError(f"cog.yaml: {exc or 'nested too deeply'}") from exc
     if not isinstance(data, dict):
         return {}
     concurrency = data.get("concurrency") or {}
