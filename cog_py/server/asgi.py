@@ -11,7 +11,7 @@ import time
 from typing import Any, Awaitable, Callable
 
 from cog_py import protocol
-from cog_py.server import jsonc, limits
+from cog_py.server import jsonc, jsonscan, limits
 from cog_py.server.runner import READY, STARTING, Runner
 from cog_py.server.sse import EventStream, stream_response
 from cog_py.server.webhooks import ALL_EVENTS, WebhookSender
@@ -21,6 +21,8 @@ Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 _JSON = [(b"content-type", b"application/json")]
+_PARENT_KEYS = ("id", "webhook", "webhook_events_filter")
+_SCAN_ABOVE = 1 << 20   # bytes: larger bodies are scanned (jsonscan), smaller ones parsed
 
 NOT_READY = jsonc.dumps({"error": "Setup has not finished yet. Wait until it has finished, or GET /health-check for status.",
                          "status": "failed"})
@@ -66,7 +68,10 @@ class Creator:
         except limits.ClientGone:
             return
         try:
-            body = jsonc.loads(raw) if raw else {}
+            # A large body is scanned for the few keys needed here, not parsed in full.
+            body = (jsonscan.top_level(raw, _PARENT_KEYS, jsonc.loads) if len(raw) > _SCAN_ABOVE else None)
+            if body is None:
+                body = jsonc.loads(raw) if raw else {}
         except jsonc.DecodeError:
             await respond(send, 400, b"Invalid JSON body", b"text/plain; charset=utf-8")
             return
@@ -77,7 +82,7 @@ class Creator:
                                                               "type": "value_error"}]}))
             return
         # Only these keys matter here: the inputs (maybe large) go to the worker as raw bytes.
-        body = {key: body[key] for key in ("id", "webhook", "webhook_events_filter") if key in body}
+        body = {key: body[key] for key in _PARENT_KEYS if key in body}
         prefer_async = False
         sse = False
         trace: dict[str, str] = {}
