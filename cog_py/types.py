@@ -69,10 +69,20 @@ def decode_data_url(url: str) -> tuple[str, bytes]:
     return mime, urllib.parse.unquote_to_bytes(payload)
 
 
-def open_url(url: str, timeout: float = 60.0) -> Any:
-    """Open an http(s) URL with our user agent; the caller closes the response."""
+def open_url(url: str, timeout: float | None = None) -> Any:
+    """Open an http(s) URL with our user agent; the caller closes the response.
+
+    `timeout` (connect, and each wait for data) defaults to COG_DOWNLOAD_TIMEOUT_S, else 10 s.
+    """
     import urllib.error
     import urllib.request
+
+    if timeout is None:
+        try:
+            timeout = float(os.environ.get("COG_DOWNLOAD_TIMEOUT_S") or 10.0)
+        except ValueError:
+            timeout = 10.0
+        timeout = timeout if timeout > 0 else 10.0
 
     request = urllib.request.Request(url, headers={"User-Agent": _user_agent()})
     try:
