@@ -75,11 +75,16 @@ class Fetcher:
 
     def _download(self, source: str, out: IO[bytes]) -> None:
         import socket
+        import urllib.error
 
         try:
             response = open_url(source, timeout=self.timeout)
         except socket.timeout as exc:
             raise DownloadError(f"no answer within {self.timeout:g} s (COG_DOWNLOAD_TIMEOUT_S)") from exc
+        except urllib.error.URLError as exc:   # a connect timeout arrives wrapped
+            if isinstance(exc.reason, socket.timeout):
+                raise DownloadError(f"could not connect within {self.timeout:g} s (COG_DOWNLOAD_TIMEOUT_S)") from exc
+            raise
         with response:
             length = response.headers.get("Content-Length")
             if length and length.isdigit() and int(length) > self.max_bytes:

@@ -53,3 +53,12 @@ def test_cog_debug_refuses_a_missing_predictor_before_any_docker_work(tmp_path: 
     assert main(["debug"]) == 1
     err = capsys.readouterr().err
     assert 'Error: cog.yaml: predict: "predict.py:Nope": predict.py defines no class or function named Nope' in err
+
+
+def test_cog_build_refuses_a_missing_predictor_file_before_connecting(tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")   # any engine work would fail differently
+    (tmp_path / "cog.yaml").write_text('build:\n  python_version: "3.11"\npredict: "nope.py:Predictor"\n')
+    assert main(["build", "-t", "cog-py-test-refs"]) == 1
+    err = capsys.readouterr().err
+    assert f'Error: cog.yaml: predict: "nope.py:Predictor": the file nope.py does not exist in {tmp_path}' in err

@@ -53,3 +53,54 @@ def test_timeouts_and_caps_come_from_the_environment(monkeypatch: pytest.MonkeyP
     assert (fetcher.timeout, fetcher.max_bytes) == (2.5, 1000)
     monkeypatch.setenv("COG_DOWNLOAD_TIMEOUT_S", "nonsense")
     assert download.Fetcher().timeout == download.DEFAULT_TIMEOUT_S
+
+
+def _serve(body: bytes, *, answer: bool = True):
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    held = []
+
+    def run() -> None:
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            return
+        held.append(conn)
+        conn.recv(65536)
+        if answer:
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+
+    threading.Thread(target=run, daemon=True).start()
+    return listener, held, f"http://127.0.0.1:{listener.getsockname()[1]}/in.bin"
+
+
+def test_a_download_over_the_cap_fails_and_leaves_no_file(tmp_path) -> None:
+    from cog_py.types import URLPath
+
+    listener, held, url = _serve(b"x" * 5000)
+    try:
+        with pytest.raises(download.DownloadError, match="COG_MAX_DOWNLOAD_BYTES"):
+            download.Fetcher(timeout=10, max_bytes=1000)(URLPath(source=url, filename="in.bin"), tmp_path)
+    finally:
+        listener.close()
+        for conn in held:
+            conn.close()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_server_that_never_answers_times_out(tmp_path) -> None:
+    from cog_py.types import URLPath
+
+    listener, held, url = _serve(b"", answer=False)
+    try:
+        with pytest.raises(download.DownloadError, match="COG_DOWNLOAD_TIMEOUT_S"):
+            download.Fetcher(timeout=0.3)(URLPath(source=url, filename="in.bin"), tmp_path)
+    finally:
+        listener.close()
+        for conn in held:
+            conn.close()
+    assert list(tmp_path.iterdir()) == []
