@@ -75,52 +75,31 @@ async def answer_too_large(send: Send, limit: int) -> None:
 async def read_limited(scope: Scope, receive: Receive, limit: int) -> bytes | bytearray:
     """The whole body, at most `limit` bytes, held once (raises BodyTooLarge, ClientGone).
 
-    With a Content-Length the buffer is allocated once at its final size; a chunked body grows
-    one bytearray. Either way no second copy is made here.
+    The body grows in one bytearray as it arrives (CPython reallocates a large one in place),
+    so memory follows what was received, not what a Content-Length promised.
     """
     declared = declared_length(scope)
     if declared is not None and declared > limit:
         raise BodyTooLarge()
+    cap = limit if declared is None else declared
     message = await receive()
     if message["type"] == "http.disconnect":
         raise ClientGone()
     first: bytes = message.get("body", b"")
+    if len(first) > cap:
+        raise BodyTooLarge()
     if not message.get("more_body"):
-        if len(first) > limit:
-            raise BodyTooLarge()
         return first
-    if declared is not None:
-        buf = bytearray(declared)
-        view = memoryview(buf)
-        pos = len(first)
-        if pos > declared:
-            raise BodyTooLarge()
-        view[:pos] = first
-        del first
-        while message.get("more_body"):
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                raise ClientGone()
-            chunk = message.get("body", b"")
-            end = pos + len(chunk)
-            if end > declared:
-                raise BodyTooLarge()
-            view[pos:end] = chunk
-            pos = end
-        view.release()
-        if pos != declared:
-            del buf[pos:]
-        return buf
-    grown = bytearray(first)
+    body = bytearray(first)
     del first
     while message.get("more_body"):
         message = await receive()
         if message["type"] == "http.disconnect":
             raise ClientGone()
-        grown += message.get("body", b"")
-        if len(grown) > limit:
+        body += message.get("body", b"")
+        if len(body) > cap:
             raise BodyTooLarge()
-    return grown
+    return body
 
 
 def protocol_class(http: str, header_timeout: float) -> type[asyncio.Protocol]:
