@@ -29,7 +29,8 @@ def _user_agent() -> str:
 
 def is_url(value: str) -> bool:
     """Say whether a string is a URL we fetch for a file input (http, https or data)."""
-    scheme = value.split(":", 1)[0].lower() if ":" in value else ""
+    head = value[:8]   # the scheme only: never split a (maybe huge) data URI
+    scheme = head.split(":", 1)[0].lower() if ":" in head else ""
     return scheme in ("http", "https", "data")
 
 
@@ -40,7 +41,8 @@ def filename_from_url(url: str) -> str:
     URL-unquoted, `/` and NUL replaced by `_`, and cut to 200 bytes with a `~` marking the cut.
     """
     if url.startswith("data:"):
-        mime = url[5:].split(",", 1)[0].split(";", 1)[0] or "text/plain"
+        comma = url.find(",", 5)
+        mime = url[5:comma if comma >= 0 else None].split(";", 1)[0] or "text/plain"
         ext = mimetypes.guess_extension(mime) or ""
         return "file" + ext
     path = urllib.parse.urlparse(url).path
@@ -67,10 +69,20 @@ def decode_data_url(url: str) -> tuple[str, bytes]:
     return mime, urllib.parse.unquote_to_bytes(payload)
 
 
-def open_url(url: str, timeout: float = 60.0) -> Any:
-    """Open an http(s) URL with our user agent; the caller closes the response."""
+def open_url(url: str, timeout: float | None = None) -> Any:
+    """Open an http(s) URL with our user agent; the caller closes the response.
+
+    `timeout` (connect, and each wait for data) defaults to COG_DOWNLOAD_TIMEOUT_S, else 10 s.
+    """
     import urllib.error
     import urllib.request
+
+    if timeout is None:
+        try:
+            timeout = float(os.environ.get("COG_DOWNLOAD_TIMEOUT_S") or 10.0)
+        except ValueError:
+            timeout = 10.0
+        timeout = timeout if timeout > 0 else 10.0
 
     request = urllib.request.Request(url, headers={"User-Agent": _user_agent()})
     try:

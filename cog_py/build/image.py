@@ -27,8 +27,9 @@ from cog_py.build.provided import undeclared_cog_packages
 from cog_py.build.schema import StaticSchema, load_schema_file, probe_command, static_schema
 from cog_py.build.secrets import cli_form, parse_secret
 from cog_py.build.wheel import runtime_wheel, runtime_wheel_name, server_wheels
+from cog_py.config.checks import check_predictor_refs
 from cog_py.config.models import Config
-from cog_py.errors import BuildError, CogError
+from cog_py.errors import BuildError, CogError, ConfigError
 from cog_py.predictor.openapi import openapi_json
 
 Say = Callable[[str], None]
@@ -86,6 +87,10 @@ def image_name(config: Config, tag: str | None = None) -> str:
 
 def prepare(config: Config, settings: BuildSettings, say: Say, *, for_debug: bool = False) -> Prepared:
     """Schema, CA cert, weights, plan and Dockerfile: no engine needed."""
+    refs = check_predictor_refs(config.predict, config.train, config.project_dir, (config.predict_key, "train"))
+    if refs:
+        raise ConfigError("\n".join(f"{config.config_path.name}: {problem}" for problem in refs),
+                          hint="Point predict/train at a file in the project and a class defined in it.")
     if settings.openapi_schema is not None:
         schema = StaticSchema(doc=load_schema_file(settings.openapi_schema))
     elif for_debug:

@@ -13,6 +13,7 @@ from typing import Any
 
 from cog_py.config.environment import check_environment_entry
 from cog_py.config.problems import PYTHON_VERSION_REQUIRED, quote
+from cog_py.config.requirements import requirement_lines, requirement_problem
 from cog_py.config.yamlsource import Loc, Problem, YamlSource
 
 MIN_PYTHON = (3, 10)
@@ -74,6 +75,13 @@ def _check_build(build: dict[str, Any], source: YamlSource, project_dir: Path, f
     requirements = build.get("python_requirements")
     if isinstance(requirements, str) and not (project_dir / requirements).is_file():
         found.problem(source, ("build", "python_requirements"), f'file does not exist (got {quote(requirements)})')
+    elif isinstance(requirements, str):
+        _check_requirements_file(project_dir / requirements, requirements, source, found)
+    packages = build.get("python_packages")
+    for index, package in enumerate(packages if isinstance(packages, list) else []):
+        problem = requirement_problem(package) if isinstance(package, str) else None
+        if problem:
+            found.problem(source, ("build", "python_packages", index), f"{problem} (got {quote(package)})")
     for key in ("run", "pre_install"):
         items = build.get(key)
         if isinstance(items, list):
@@ -88,6 +96,17 @@ def _check_build(build: dict[str, Any], source: YamlSource, project_dir: Path, f
         )
     if "pre_install" in build:
         found.warning(source, ("build", "pre_install"), 'deprecated field "build.pre_install": use "build.run" instead')
+
+
+def _check_requirements_file(path: Path, name: str, source: YamlSource, found: Findings) -> None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return   # reported when the file is read for the build
+    for number, line in requirement_lines(text):
+        problem = requirement_problem(line)
+        if problem:
+            found.problem(source, ("build", "python_requirements"), f"{name}:{number}: {problem} (got {quote(line)})")
 
 
 def _check_python_version(version: Any, source: YamlSource, found: Findings) -> None:
@@ -168,3 +187,73 @@ def _check_concurrency(concurrency: Any, build: Any, source: YamlSource, found: 
     parsed = python_version_tuple(version) if isinstance(version, str) else None
     if maximum > 1 and parsed is not None and parsed < (3, 11):
         found.problem(source, ("concurrency", "max"), "concurrency requires Python 3.11 or higher")
+
+
+def check_predictor_refs(predict: str | None, train: str | None, project_dir: Path,
+                         keys: tuple[str, str] = ("predict", "train")) -> list[str]:
+    """Problems with the files and names that `predict`/`train` point at (no import, no Docker).
+
+    Each reference `file.py:Name` must name an existing file in the project that defines
+    `Name` at its top level (a class, a function, an assignment or an import); a file that
+    star-imports is given the benefit of the doubt. Used by `cog build`/`cog debug` (and meant
+    for `cog doctor`).
+    """
+    import ast
+
+    problems: list[str] = []
+    for key, ref in zip(keys, (predict, train)):
+        if not ref or not _REF.match(ref.strip()):
+            continue   # absent, or malformed (reported when the file is loaded)
+        file_part, name = ref.strip().rsplit(":", 1)
+        path = project_dir / file_part
+        if not path.is_file():
+            problems.append(f"{key}: {quote(ref)}: the file {file_part} does not exist in {project_dir}")
+            continue
+        try:
+            tree = ast.parse(path.read_bytes(), filename=str(path))
+        except (SyntaxError, ValueError) as exc:
+            line = getattr(exc, "lineno", None)
+            problems.append(f"{key}: {quote(ref)}: {file_part}{f':{line}' if line else ''} does not parse: "
+                            f"{getattr(exc, 'msg', exc)}")
+            continue
+        except (OSError, RecursionError) as exc:
+            problems.append(f"{key}: {quote(ref)}: cannot read {file_part}: {exc}")
+            continue
+        if name not in _top_level_names(tree) and not _star_imports(tree):
+            problems.append(f"{key}: {quote(ref)}: {file_part} defines no class or function named {name}")
+    return problems
+
+
+def _top_level_names(tree: Any) -> set[str]:
+    import ast
+
+    names: set[str] = set()
+    for node in tree.body:
+        for child in [node, *(_guarded(node))]:
+            if isinstance(child, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                names.add(child.name)
+            elif isinstance(child, (ast.Import, ast.ImportFrom)):
+                names.update((alias.asname or alias.name).split(".")[0] for alias in child.names)
+            elif isinstance(child, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                targets = child.targets if isinstance(child, ast.Assign) else [child.target]
+                for target in targets:
+                    names.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+    return names
+
+
+def _guarded(node: Any) -> list[Any]:
+    """Statements one level inside a top-level if/try (`try: import x except ImportError: ...`)."""
+    import ast
+
+    inner: list[Any] = []
+    if isinstance(node, ast.If):
+        inner = [*node.body, *node.orelse]
+    elif isinstance(node, ast.Try):
+        inner = [*node.body, *node.orelse, *node.finalbody, *(s for h in node.handlers for s in h.body)]
+    return inner
+
+
+def _star_imports(tree: Any) -> bool:
+    import ast
+
+    return any(isinstance(n, ast.ImportFrom) and any(a.name == "*" for a in n.names) for n in tree.body)

@@ -11,6 +11,8 @@ from typing import Any
 
 import yaml
 
+from cog_py.config.yamlsafe import YamlProblem, compose, shared
+
 Loc = tuple[str | int, ...]
 
 
@@ -44,13 +46,17 @@ class YamlSource:
 
 def parse_yaml(text: str) -> YamlSource:
     """Parse `text`; malformed YAML gives a source with `data=None` and one problem."""
-    loader = yaml.SafeLoader(text)
     try:
-        node = loader.get_single_node()
+        loader, node = compose(text)
+    except YamlProblem as exc:
+        return YamlSource(data=None, problems=[Problem(exc.line, (), exc.message)])
+    except yaml.YAMLError as exc:
+        return YamlSource(data=None, problems=[_yaml_problem(exc)])
+    try:
         source = YamlSource(data=None)
         if node is not None:
             source.lines[()] = node.start_mark.line + 1
-            source.data = _convert(loader, node, (), source)
+            source.data = _convert(loader, node, (), source, {})
         return source
     except yaml.YAMLError as exc:
         return YamlSource(data=None, problems=[_yaml_problem(exc)])
@@ -67,7 +73,17 @@ def _yaml_problem(exc: yaml.YAMLError) -> Problem:
     return Problem(line, (), f"invalid YAML: {detail}")
 
 
-def _convert(loader: yaml.SafeLoader, node: yaml.Node, loc: Loc, source: YamlSource) -> Any:
+def _convert(loader: yaml.SafeLoader, node: yaml.Node, loc: Loc, source: YamlSource, memo: dict[int, Any]) -> Any:
+    seen, value = shared(memo, node)
+    if seen:   # an alias: the value converted at its anchor, shared (lines under it: the anchor's)
+        return value
+    result = _convert_new(loader, node, loc, source, memo)
+    if isinstance(node, yaml.CollectionNode):
+        memo[id(node)] = result
+    return result
+
+
+def _convert_new(loader: yaml.SafeLoader, node: yaml.Node, loc: Loc, source: YamlSource, memo: dict[int, Any]) -> Any:
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         first_line: dict[Any, int] = {}
@@ -85,14 +101,14 @@ def _convert(loader: yaml.SafeLoader, node: yaml.Node, loc: Loc, source: YamlSou
                 continue
             first_line[key] = line
             source.lines[child] = line
-            result[child[-1]] = _convert(loader, value_node, child, source)
+            result[child[-1]] = _convert(loader, value_node, child, source, memo)
         return result
     if isinstance(node, yaml.SequenceNode):
         items = []
         for index, item_node in enumerate(node.value):
             child = (*loc, index)
             source.lines[child] = item_node.start_mark.line + 1
-            items.append(_convert(loader, item_node, child, source))
+            items.append(_convert(loader, item_node, child, source, memo))
         return items
     value = loader.construct_object(node, deep=True)
     if isinstance(node, yaml.ScalarNode) and node.style is None:

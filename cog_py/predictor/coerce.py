@@ -33,6 +33,13 @@ class InputPreparationError(InputValidationError):
     """An input passed the schema but could not be turned into a value (a failed download)."""
 
 
+class InputsCanceled(Exception):
+    """The prediction was canceled while its file inputs were being fetched."""
+
+
+Fetch = Callable[[URLPath, _StdPath], Any]
+
+
 _DOCUMENTS: dict[int, tuple[PredictorInfo, dict[str, Any]]] = {}
 
 
@@ -76,8 +83,14 @@ class PreparedInputs:
         self._cleanups.clear()
 
 
-def prepare_inputs(info: PredictorInfo, payload: dict[str, Any] | None, *, tmpdir: _StdPath | str) -> PreparedInputs:
-    """Validate and convert a prediction's `input` object (see the module docstring)."""
+def prepare_inputs(info: PredictorInfo, payload: dict[str, Any] | None, *, tmpdir: _StdPath | str,
+                   fetch: Fetch | None = None, cancelled: Callable[[], bool] | None = None) -> PreparedInputs:
+    """Validate and convert a prediction's `input` object (see the module docstring).
+
+    `fetch(url, directory)` writes one URL input to a file (default `URLPath.convert`);
+    `cancelled()` is polled while fetching: when it turns true, InputsCanceled is raised at once
+    (a fetch still running finishes or times out on its own thread and removes its file).
+    """
     doc = _document(info)
     kwargs = validate_server_inputs(doc, payload, train=info.mode == "train")
     prepared = PreparedInputs(kwargs)
@@ -87,7 +100,7 @@ def prepare_inputs(info: PredictorInfo, payload: dict[str, Any] | None, *, tmpdi
             if f.name in kwargs and kwargs[f.name] is not None:
                 kwargs[f.name] = _convert(f, kwargs[f.name], pending)
         if pending:
-            _download_all(kwargs, pending, _StdPath(tmpdir), prepared)
+            _download_all(kwargs, pending, _StdPath(tmpdir), prepared, fetch, cancelled)
     except BaseException:
         prepared.cleanup()
         raise
@@ -128,31 +141,56 @@ def _raise_preparation(name: str, msg: str) -> None:
 
 
 def _download_all(
-    kwargs: dict[str, Any], pending: list[tuple[str, int | None, URLPath]], tmpdir: _StdPath, prepared: PreparedInputs
+    kwargs: dict[str, Any], pending: list[tuple[str, int | None, URLPath]], tmpdir: _StdPath, prepared: PreparedInputs,
+    fetch: Fetch | None = None, cancelled: Callable[[], bool] | None = None,
 ) -> None:
     """Fetch every URL input in parallel; put the local Paths in place of the URLPaths."""
     if not pending:
         return
     tmpdir.mkdir(parents=True, exist_ok=True)
     workers = min(_MAX_DOWNLOAD_WORKERS, len(pending))
-    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [(name, index, url, pool.submit(url.convert, tmpdir)) for name, index, url in pending]
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers)
+    try:
+        futures = [(name, index, url, pool.submit(fetch or URLPath.convert, url, tmpdir)) for name, index, url in pending]
+        if cancelled is not None:
+            waiting = {future for *_, future in futures}
+            while waiting:
+                _, waiting = concurrent.futures.wait(waiting, timeout=0.1)
+                if cancelled():
+                    for *_, future in futures:   # files of finished fetches are removed by the caller
+                        if future.done() and future.exception() is None:
+                            prepared.paths.append(str(future.result()))
+                        else:
+                            future.add_done_callback(_discard)
+                    raise InputsCanceled()
         failure: tuple[str, str] | None = None
         for name, index, url, future in futures:
             try:
                 local = future.result()
             except Exception as exc:  # noqa: BLE001 - reported as the input's error
                 if failure is None:
-                    failure = (name, f"failed to download {_shown(url.source)}: {type(exc).__name__}: {exc}")
+                    failure = (name, f"failed to download input {name!r} from {_shown(url.source)}: "
+                                     f"{type(exc).__name__}: {exc}")
                 continue
             prepared.paths.append(str(local))
             if index is None:
                 kwargs[name] = local
             else:
                 kwargs[name][index] = local
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
     if failure is not None:
         prepared.cleanup()
         _raise_preparation(*failure)
+
+
+def _discard(future: concurrent.futures.Future[Any]) -> None:
+    """Remove the file of a fetch that finished after its prediction was canceled."""
+    if not future.cancelled() and future.exception() is None:
+        try:
+            os.unlink(future.result())
+        except OSError:
+            pass
 
 
 def _shown(url: str) -> str:

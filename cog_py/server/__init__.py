@@ -30,4 +30,8 @@ Environment (Cog's names where Cog has them; ours are marked *):
     *COG_WEBHOOK_MAX_RETRIES, *COG_WEBHOOK_BACKOFF_S, *COG_WEBHOOK_TIMEOUT_S   (12, 0.1, 30)
     *COG_HEALTHCHECK_TIMEOUT        the user healthcheck()'s limit (5.0)
     *COG_GPU_PROBE=1                run the GPU probe even for models without gpu: true
+    *COG_MAX_REQUEST_BYTES          largest request body; 413 above it (104857600 = 100 MiB)
+    *COG_HEADER_TIMEOUT_S           a request head not complete by then closes the connection (10)
+    *COG_DOWNLOAD_TIMEOUT_S         file-input URL: connect and first-byte timeout (10)
+    *COG_MAX_DOWNLOAD_BYTES         file-input URL: largest download (10 GiB)
 """

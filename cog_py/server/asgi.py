@@ -11,7 +11,7 @@ import time
 from typing import Any, Awaitable, Callable
 
 from cog_py import protocol
-from cog_py.server import jsonc
+from cog_py.server import jsonc, jsonscan, limits
 from cog_py.server.runner import READY, STARTING, Runner
 from cog_py.server.sse import EventStream, stream_response
 from cog_py.server.webhooks import ALL_EVENTS, WebhookSender
@@ -21,6 +21,8 @@ Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 _JSON = [(b"content-type", b"application/json")]
+_PARENT_KEYS = ("id", "webhook", "webhook_events_filter")
+_SCAN_ABOVE = 1 << 20   # bytes: larger bodies are scanned (jsonscan), smaller ones parsed
 
 NOT_READY = jsonc.dumps({"error": "Setup has not finished yet. Wait until it has finished, or GET /health-check for status.",
                          "status": "failed"})
@@ -41,18 +43,6 @@ async def respond(send: Send, status: int, body: bytes, content_type: bytes = b"
     await send({"type": "http.response.body", "body": body})
 
 
-async def read_body(receive: Receive) -> bytes:
-    message = await receive()
-    body: bytes = message.get("body", b"")
-    if not message.get("more_body"):
-        return body
-    parts = [body]
-    while message.get("more_body"):
-        message = await receive()
-        parts.append(message.get("body", b""))
-    return b"".join(parts)
-
-
 class Creator:
     """POST /predictions, PUT /predictions/{id}, and the /trainings twins."""
 
@@ -67,9 +57,21 @@ class Creator:
 
     async def create(self, scope: Scope, receive: Receive, send: Send, path_id: str | None = None) -> None:
         runner = self.runner
-        raw = await read_body(receive)
+        if not limits.is_json_type(scope):
+            await respond(send, 415, limits.UNSUPPORTED_TYPE)
+            return
         try:
-            body = jsonc.loads(raw) if raw else {}
+            raw = await limits.read_limited(scope, receive, runner.settings.max_request_bytes)
+        except limits.BodyTooLarge:
+            await limits.answer_too_large(send, runner.settings.max_request_bytes)
+            return
+        except limits.ClientGone:
+            return
+        try:
+            # A large body is scanned for the few keys needed here, not parsed in full.
+            body = (jsonscan.top_level(raw, _PARENT_KEYS, jsonc.loads) if len(raw) > _SCAN_ABOVE else None)
+            if body is None:
+                body = jsonc.loads(raw) if raw else {}
         except jsonc.DecodeError:
             await respond(send, 400, b"Invalid JSON body", b"text/plain; charset=utf-8")
             return
@@ -79,6 +81,8 @@ class Creator:
             await respond(send, 422, jsonc.dumps({"detail": [{"loc": ["body"], "msg": "Input should be an object",
                                                               "type": "value_error"}]}))
             return
+        # Only these keys matter here: the inputs (maybe large) go to the worker as raw bytes.
+        body = {key: body[key] for key in _PARENT_KEYS if key in body}
         prefer_async = False
         sse = False
         trace: dict[str, str] = {}
@@ -204,6 +208,10 @@ class FastPath:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
+            declared = limits.declared_length(scope)
+            if declared is not None and declared > self.runner.settings.max_request_bytes:
+                await limits.answer_too_large(send, self.runner.settings.max_request_bytes)
+                return
             path = scope["path"]
             if path == "/predictions" and scope["method"] == "POST":
                 await self.predictions.create(scope, receive, send)

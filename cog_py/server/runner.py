@@ -278,7 +278,7 @@ class Runner:
             self._changed()
         return pending
 
-    def dispatch(self, header: dict[str, Any], body: bytes) -> None:
+    def dispatch(self, header: dict[str, Any], body: bytes | bytearray) -> None:
         assert self.worker is not None
         self.worker.send(header, body)
 

@@ -17,6 +17,7 @@ from typing import Iterator
 import uvicorn
 
 from cog_py.server.app import Lifecycle, create_app
+from cog_py.server.limits import protocol_class
 from cog_py.server.settings import Settings
 from cog_py.server.supervisor import Spawned
 
@@ -72,7 +73,7 @@ def serve(settings: Settings, spawned: Spawned | None = None) -> int:
         host=settings.host,
         port=settings.port,
         loop="uvloop" if has_uvloop else "asyncio",
-        http="httptools" if has_httptools else "h11",
+        http=protocol_class("httptools" if has_httptools else "h11", settings.header_timeout),
         lifespan="on",
         access_log=False,
         proxy_headers=False,

@@ -46,6 +46,8 @@ class Settings:
     log_level: str = "info"
     log_format: str = "json"
     ready_file: Path | None = None         # /var/run/cog/ready under Kubernetes
+    max_request_bytes: int = 100 * 1024 * 1024   # COG_MAX_REQUEST_BYTES: larger bodies get 413
+    header_timeout: float = 10.0           # COG_HEADER_TIMEOUT_S: a request head must be complete by then
 
     @property
     def ref(self) -> str | None:
@@ -105,8 +107,8 @@ def read_cog_yaml(project_dir: Path) -> dict[str, Any]:
 
     try:
         data = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"cog.yaml: {exc}") from exc
+    except (yaml.YAMLError, RecursionError) as exc:   # RecursionError: nested too deeply
+        raise ConfigError(f"cog.yaml: {exc or 'nested too deeply'}") from exc
     if not isinstance(data, dict):
         return {}
     concurrency = data.get("concurrency") or {}
@@ -157,4 +159,6 @@ def load_settings(args: argparse.Namespace, env: Mapping[str, str] | None = None
         log_level=(env.get("COG_LOG_LEVEL") or "info").lower(),
         log_format="console" if env.get("LOG_FORMAT", "").lower() == "console" else "json",
         ready_file=Path(env.get("COG_READY_FILE") or "/var/run/cog/ready") if kubernetes else None,
+        max_request_bytes=_int(env, "COG_MAX_REQUEST_BYTES", 100 * 1024 * 1024) or 100 * 1024 * 1024,
+        header_timeout=_float(env, "COG_HEADER_TIMEOUT_S", 10.0) or 10.0,
     )

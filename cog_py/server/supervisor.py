@@ -20,6 +20,7 @@ from typing import Any, Callable
 from cog_py import protocol
 from cog_py.server import jsonc
 from cog_py.server.settings import Settings
+from cog_py.worker.download import remove_input_dirs
 
 OnMessage = Callable[[dict[str, Any], bytes], None]
 
@@ -119,9 +120,14 @@ class WorkerHandle:
         if self.proc.poll() is not None:
             self._died()
 
-    def send(self, header: dict[str, Any], blob: bytes = b"") -> None:
+    def send(self, header: dict[str, Any], blob: bytes | bytearray = b"") -> None:
         if self._transport is not None and not self.dead:
-            self._transport.write(protocol.encode_frame(header, blob, jsonc.dumps_frame_header))
+            if len(blob) > 1 << 16:   # a large request body is written as it is, not copied into a frame
+                head = jsonc.dumps_frame_header(header)
+                self._transport.write(protocol.PREFIX.pack(len(head), len(blob)) + head)
+                self._transport.write(blob)
+                return
+            self._transport.write(protocol.encode_frame(header, bytes(blob), jsonc.dumps_frame_header))
 
     def kill(self) -> None:
         self.expected_exit = True
@@ -149,6 +155,7 @@ class WorkerHandle:
         except subprocess.TimeoutExpired:
             self.kill()
             code = await asyncio.to_thread(self.proc.wait)
+        remove_input_dirs(self.proc.pid)   # what a killed worker could not remove itself
         self._on_exit(self, code)
 
     async def stop(self, timeout: float = 5.0) -> None:

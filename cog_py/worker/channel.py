@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import threading
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, cast
 
 from cog_py import protocol
+
+
+_LARGE = 1 << 20   # blobs above this are received into their own buffer
+
+
+def _recv_exactly(sock: socket.socket, view: memoryview) -> bool:
+    """Fill `view` from `sock`; False when the parent closed the socket first."""
+    with view:
+        while view.nbytes:
+            try:
+                n = sock.recv_into(view, min(view.nbytes, 1 << 20))
+            except OSError:
+                return False
+            if n == 0:
+                return False
+            view = view[n:]
+    return True
 
 
 class Channel:
@@ -32,20 +50,49 @@ class Channel:
                 os._exit(0)
 
     def frames(self) -> Iterator[tuple[dict[str, Any], bytes]]:
-        """Yield frames until the parent closes its end."""
-        decoder = protocol.FrameDecoder()
-        recv = self._sock.recv
+        """Yield frames until the parent closes its end.
+
+        A frame with a large blob (a big request body) is read straight into one bytearray
+        of its final size, so the worker holds the body once; the consumer may free it early.
+        """
+        sock = self._sock
+        loads = json.loads
+        prefix, prefix_size = protocol.PREFIX, protocol.PREFIX_SIZE
+        buf = bytearray()
         while True:
             try:
                 # 64 KiB, not more: recv(n) allocates n bytes first, and a 1 MiB buffer is
                 # mmap-ed and unmapped on every call (+12 µs per frame on this machine).
-                data = recv(1 << 16)
+                data = sock.recv(1 << 16)
             except OSError:
                 return
             if not data:
                 return
-            yield from decoder.feed(data)
-
+            buf += data
+            pos = 0
+            end = len(buf)
+            while end - pos >= prefix_size:
+                hlen, blen = prefix.unpack_from(buf, pos)
+                hstart = pos + prefix_size
+                bstart = hstart + hlen
+                stop = bstart + blen
+                if stop > end and blen > _LARGE and end >= bstart:
+                    header = loads(bytes(buf[hstart:bstart]))
+                    blob = bytearray(blen)
+                    have = end - bstart
+                    blob[:have] = buf[bstart:end]
+                    del buf[:]
+                    if not _recv_exactly(sock, memoryview(blob)[have:]):
+                        return
+                    yield header, cast(bytes, blob)   # a bytearray: the executor frees it once parsed
+                    pos = end = 0
+                    break
+                if stop > end:
+                    break
+                yield loads(bytes(buf[hstart:bstart])), bytes(buf[bstart:stop])
+                pos = stop
+            if pos:
+                del buf[:pos]
 
 def start_reader(channel: Channel, dispatch: Callable[[dict[str, Any], bytes], None],
                  on_eof: Callable[[], None]) -> threading.Thread:

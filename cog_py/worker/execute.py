@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
-import os
-import tempfile
 import traceback
 from typing import Any, Callable
 
@@ -38,9 +36,10 @@ class Executor:
 
     def __init__(self, loaded: Any, send: Callable[[dict[str, Any], bytes], None], *,
                  upload_url: str | None, drain: Callable[[], None], active: dict[str, Any]) -> None:
-        from cog_py.predictor.coerce import prepare_inputs
+        from cog_py.predictor.coerce import InputsCanceled, prepare_inputs
         from cog_py.predictor.encode import encode_output
         from cog_py.predictor.adt import Kind
+        from cog_py.worker.download import Fetcher, input_dir
         from cog_py.worker.files import FileEncoder
 
         self.loaded = loaded
@@ -49,11 +48,14 @@ class Executor:
         self.drain = drain
         self.active = active          # the capture router's running predictions
         self._prepare = prepare_inputs
+        self._canceled: type[Exception] = InputsCanceled
         self._encode = encode_output
         self.file_encoder = FileEncoder(upload_url)
         # Made only when an input is first downloaded (prepare_inputs creates it), so a model
         # without file inputs leaves nothing on disk.
-        self.tmpdir = os.path.join(tempfile.gettempdir(), f"cog-inputs-{os.getpid()}-{os.urandom(4).hex()}")
+        # (removed when the worker exits; the parent removes what a killed worker left)
+        self.tmpdir = input_dir()
+        self.fetch = Fetcher()
         self.secret_names = frozenset(
             f.name for f in self.info.inputs
             if f.type.kind is Kind.SECRET or (f.type.item is not None and f.type.item.kind is Kind.SECRET)
@@ -70,7 +72,13 @@ class Executor:
             pending.discard(rec.id)
             rec.cancel_requested = True
         try:
-            body = json.loads(blob) if blob else {}
+            if isinstance(blob, bytearray):   # a large body, read straight off the socket
+                text = blob.decode()
+                del blob[:]                   # freed now, not when the callers let go of it
+                body = json.loads(text)
+                del text
+            else:
+                body = json.loads(blob) if blob else {}
             if body is None:
                 body = {}
             if not isinstance(body, dict):
@@ -80,7 +88,13 @@ class Executor:
                 raise InputValidationError([("__root__", "input must be an object")])
             context = body.get("context") or {}
             rec.input = redact(payload, self.secret_names)
-            prepared = self._prepare(self.info, payload, tmpdir=self.tmpdir)
+            prepared = self._prepare(self.info, payload, tmpdir=self.tmpdir, fetch=self.fetch,
+                                     cancelled=lambda: rec.cancel_requested)
+        except self._canceled:
+            rec.finish("canceled")
+            header_, blob_ = rec.done_frame()
+            self.close(rec, header_, blob_)
+            return rec, None, None
         except InputValidationError as exc:
             if type(exc).__name__ != "InputPreparationError":
                 body = validation_body(exc.errors, getattr(exc, "details", None))

@@ -181,7 +181,15 @@ class Worker:
             raise CancelationException()
 
     def _parent_gone(self) -> None:
+        self.remove_inputs()
         os._exit(0)
+
+    def remove_inputs(self) -> None:
+        """Remove this worker's input directory (files of predictions still running included)."""
+        if self.executor is not None:
+            import shutil
+
+            shutil.rmtree(self.executor.tmpdir, ignore_errors=True)
 
     def dispatch(self, header: dict[str, Any], blob: bytes) -> None:
         """Runs on the reader thread."""
@@ -281,4 +289,5 @@ def main() -> None:
         os._exit(0)
     worker.serve()
     capture.drain()
+    worker.remove_inputs()
     os._exit(0)
