@@ -46,6 +46,7 @@ class Settings:
     log_level: str = "info"
     log_format: str = "json"
     ready_file: Path | None = None         # /var/run/cog/ready under Kubernetes
+    playground: bool = True                # COG_PLAYGROUND=0: no GET /playground
 
     @property
     def ref(self) -> str | None:
@@ -157,4 +158,5 @@ def load_settings(args: argparse.Namespace, env: Mapping[str, str] | None = None
         log_level=(env.get("COG_LOG_LEVEL") or "info").lower(),
         log_format="console" if env.get("LOG_FORMAT", "").lower() == "console" else "json",
         ready_file=Path(env.get("COG_READY_FILE") or "/var/run/cog/ready") if kubernetes else None,
+        playground=env.get("COG_PLAYGROUND", "").strip().lower() not in ("0", "false", "no", "off"),
     )
