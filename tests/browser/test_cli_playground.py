@@ -17,7 +17,7 @@ from typing import Any, Iterator
 import httpx
 import pytest
 
-from tests.browser.conftest import CACHE, EXAMPLES, example, open_playground, shot, wait_status
+from tests.browser.conftest import CACHE, EXAMPLES, example, missing, open_playground, shot, wait_status
 from tests.server.conftest import REPO, Server, free_port
 
 
@@ -126,7 +126,7 @@ def coglet_hello(hello: Server, tmp_path_factory: pytest.TempPathFactory) -> Ite
     """Cog's own runtime (cog 0.23.1 + coglet 0.23.1) serving examples/hello-world."""
     python = COGLET_VENV / "bin" / "python"
     if not python.is_file():
-        pytest.skip(f"no Cog 0.23.1 venv at {COGLET_VENV}; run scripts/browser")
+        missing(f"no Cog 0.23.1 venv at {COGLET_VENV}")
     project = tmp_path_factory.mktemp("coglet-hello")
     shutil.copy(EXAMPLES / "hello-world" / "predict.py", project / "predict.py")
     (project / ".cog").mkdir()

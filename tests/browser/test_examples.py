@@ -41,7 +41,9 @@ def png(path: Path, width: int, height: int) -> Path:
     from PIL import Image
 
     buffer = io.BytesIO()
-    Image.new("RGB", (width, height), (200, 40, 90)).save(buffer, format="PNG")
+    ramp = Image.linear_gradient("L").resize((width, height))
+    Image.merge("RGB", (ramp, ramp.rotate(90).resize((width, height)), Image.radial_gradient("L").resize((width, height)))
+                ).save(buffer, format="PNG")
     path.write_bytes(buffer.getvalue())
     return path
 
@@ -104,13 +106,13 @@ def test_validation_error_next_to_its_field(page: Any, hello: Server) -> None:
 
 def test_blur_uploads_an_image_and_shows_the_output_image(page: Any, blur: Server, tmp_path: Path) -> None:
     open_playground(page, blur.url)
-    page.set_input_files("#in-image", str(png(tmp_path / "cat.png", 64, 48)))
-    page.fill("#in-radius", "1.5")
+    page.set_input_files("#in-image", str(png(tmp_path / "cat.png", 160, 120)))
+    page.fill("#in-radius", "4")
     page.get_by_role("button", name="Run").click()
     assert wait_status(page, "succeeded", "failed") == "succeeded", page.inner_text("#output")
     img = page.locator("#output img")
     size = img.evaluate("async (img) => { await img.decode(); return [img.complete, img.naturalWidth, img.naturalHeight]; }")
-    assert size == [True, 64, 48]
+    assert size == [True, 160, 120]
     assert (img.get_attribute("src") or "").startswith("data:image/png")
     # The file's name (not its bytes) is in the history and the snippets.
     assert "cat.png" in page.inner_text("#history")
@@ -170,6 +172,10 @@ def test_two_runs_at_once(page: Any, concurrent: Server) -> None:
     assert wait_status(page, "succeeded") == "succeeded"
     # The model counts how many predictions ran at the same time.
     assert "2 at once so far" in page.inner_text("#output .text-output")
+    # The history shows each run again when chosen.
+    page.locator("#history li button").nth(1).click()
+    assert page.inner_text("#output .text-output").startswith("hello first")
+    assert page.get_attribute("#history li:nth-child(2) button", "aria-pressed") == "true"
     shot(page, "concurrency-both-done")
 
 

@@ -8,7 +8,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from tests.browser.conftest import CACHE, example, fixture_server, open_playground, shot, wait_status
+from tests.browser.conftest import CACHE, example, fixture_server, missing, open_playground, shot, wait_status
 from tests.server.conftest import Server
 
 SECRET = "s3cret-never-shown-7f2c"
@@ -36,6 +36,7 @@ def test_every_input_kind_is_rendered_from_the_schema(page: Any, kitchen: Server
     assert "How many times" in page.inner_text("[data-field=count] .desc")
     # Every control has a label (its accessible name is the input's title).
     assert page.get_by_label("Prompt").count() == 1 and page.get_by_label("Api Key").count() == 1
+    assert page.get_by_label("Color").count() == 1   # no title in the schema: from the name
     shot(page, "kitchen-form")
 
 
@@ -76,7 +77,7 @@ def test_basemodel_output_secret_inputs_never_leak(page: Any, kitchen: Server, t
 
 def _axe(page: Any) -> list[dict[str, Any]]:
     if not AXE.is_file():
-        pytest.skip(f"axe-core is not installed at {AXE}; run scripts/browser")
+        missing(f"axe-core is not installed at {AXE}")
     page.add_script_tag(path=str(AXE))
     result: list[dict[str, Any]] = page.evaluate(
         "async () => (await axe.run(document, {resultTypes: ['violations']})).violations.map(v => "

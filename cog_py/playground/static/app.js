@@ -89,7 +89,7 @@
     const descId = id + "-desc";
     const errId = id + "-error";
     const described = (prop.description ? descId + " " : "") + errId;
-    const title = prop.title || name;
+    const title = prop.title || name.replace(/_/g, " ").replace(/\b\w/g, (c) => c.toUpperCase());
     const common = { id, name, "aria-describedby": described, "aria-required": required ? "true" : false };
     const def = prop.default;
     const restore = saved !== undefined ? saved : def;
