@@ -108,8 +108,25 @@ def test_async_prediction_shows_its_webhooks_live(page: Any, proxied: Playground
     shot(page, "playground-proxy-webhooks")
 
 
-def test_only_loopback_clients_and_a_clear_error_when_the_target_is_down(proxied: Playground) -> None:
-    # A target nobody listens on: the proxy answers 502 naming it.
+def test_streaming_through_the_proxy(page: Any) -> None:
+    with example("streaming-text") as model, playground(model.url) as pg:
+        open_playground(page, pg.url)
+        page.fill("#in-prompt", "the client")
+        page.fill("#in-max_tokens", "6")
+        page.fill("#in-delay", "0.3")
+        page.evaluate("""() => { window.seen = [];
+            new MutationObserver(() => {
+                const t = (document.querySelector('#output .text-output') || {}).textContent;
+                if (t && document.getElementById('status').dataset.status !== 'succeeded') window.seen.push(t);
+            }).observe(document.getElementById('output'), {childList: true, subtree: true}); }""")
+        page.get_by_role("button", name="Run").click()
+        assert wait_status(page, "succeeded", "failed") == "succeeded"
+        assert len(page.inner_text("#output .text-output").split()) == 6
+        assert len(set(page.evaluate("window.seen"))) >= 3, "the proxy buffered the event stream"
+
+
+def test_a_clear_error_when_the_target_is_down() -> None:
+    # A target nobody listens on: the proxy answers 502 naming it, and still serves the page.
     port = free_port()
     with playground(f"http://127.0.0.1:{port}") as pg:
         response = httpx.get(pg.url + "/openapi.json")

@@ -117,3 +117,38 @@ def test_accessibility_scan_streaming(page: Any) -> None:
         wait_status(page, "succeeded", "failed")
         bad = [v for v in _axe(page) if v["impact"] in ("serious", "critical")]
         assert not bad, json.dumps(bad, indent=1)
+
+
+@pytest.fixture(scope="module")
+def media() -> Iterator[Server]:
+    with fixture_server("media.py:Predictor") as server:
+        yield server
+
+
+def test_files_dropped_and_a_list_of_file_outputs(page: Any, media: Server) -> None:
+    open_playground(page, media.url)
+    assert page.get_attribute("#in-files", "multiple") is not None
+    # Drop two files on the field's zone, as a user dragging them from the desktop would.
+    page.evaluate("""() => {
+        const dt = new DataTransfer();
+        dt.items.add(new File(['abc'], 'a.txt', {type: 'text/plain'}));
+        dt.items.add(new File(['defgh'], 'b.txt', {type: 'text/plain'}));
+        const zone = document.querySelector('[data-field=files] .drop');
+        zone.dispatchEvent(new DragEvent('dragover', {dataTransfer: dt, bubbles: true, cancelable: true}));
+        zone.dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));
+    }""")
+    assert "a.txt" in page.inner_text("[data-field=files] .preview")
+    page.fill("#in-width", "12")
+    page.get_by_role("button", name="Run").click()
+    assert wait_status(page, "succeeded", "failed") == "succeeded", page.inner_text("#output")
+    items = page.locator("#output ul.list-output > li")
+    assert items.count() == 3
+    assert items.nth(0).locator("img").evaluate("async (i) => { await i.decode(); return i.naturalWidth; }") == 12
+    audio = items.nth(1).locator("audio")
+    assert audio.count() == 1 and audio.get_attribute("controls") is not None
+    duration = audio.evaluate("""(a) => new Promise((ok) => a.readyState >= 1 ? ok(a.duration)
+                                  : a.addEventListener('loadedmetadata', () => ok(a.duration)))""")
+    assert abs(duration - 0.5) < 0.01
+    assert "Download" in items.nth(2).inner_text()   # neither image nor media: a link
+    assert "files=[a.txt, b.txt]" in page.inner_text("#history")
+    shot(page, "media-list-of-files")

@@ -9,7 +9,7 @@ import pytest
 
 from cog_py.errors import CogError
 from cog_py.playground import assets
-from cog_py.playground.proxy import Target, WebhookSink
+from cog_py.playground.proxy import Target, WebhookSink, _loopback
 
 
 def test_the_page_is_small_and_self_contained() -> None:
@@ -68,3 +68,8 @@ def test_webhook_sink_wakes_waiters_and_keeps_a_bounded_history() -> None:
     assert sink.after(6, 0) == []
     sink.close()
     assert sink.after(0, 0) is None
+
+
+def test_only_loopback_clients() -> None:
+    assert _loopback("127.0.0.1") and _loopback("127.8.9.10") and _loopback("::1")
+    assert not _loopback("10.0.0.5") and not _loopback("192.168.1.2") and not _loopback("not-an-address")
