@@ -6,6 +6,7 @@
 - `GET /readyz`, `GET /livez` and `GET /metrics` are plain ASGI too, so Kubernetes probes and
   Prometheus scrapes never wake a framework; so are the routes a client uses around a
   prediction: `PUT /predictions/{id}`, `POST /predictions/{id}/cancel` and the /trainings twins;
+  so is `GET /playground` (cog_py.playground, off with COG_PLAYGROUND=0);
 - the rest (`/`, `/openapi.json`, `/docs`, `/shutdown`) is served by a FastAPI app that is
   imported and built the first time such a request arrives.
 
@@ -72,6 +73,11 @@ class ColdRoutes:
             if path == "/metrics":
                 await _answer(send, 200, metrics.render(self.runner), metrics.CONTENT_TYPE)
                 return
+            if path.startswith("/playground") and self.runner.settings.playground:
+                from cog_py.playground.assets import handle  # the page's files are read on first request
+
+                if await handle(path, scope["method"], send, self.runner.settings):
+                    return
         elif kind == "http" and scope["method"] in ("PUT", "POST"):
             if await self._prediction_route(scope, receive, send):
                 return

@@ -48,6 +48,7 @@ class Settings:
     ready_file: Path | None = None         # /var/run/cog/ready under Kubernetes
     max_request_bytes: int = 100 * 1024 * 1024   # COG_MAX_REQUEST_BYTES: larger bodies get 413
     header_timeout: float = 10.0           # COG_HEADER_TIMEOUT_S: a request head must be complete by then
+    playground: bool = True                # COG_PLAYGROUND=0: no GET /playground
 
     @property
     def ref(self) -> str | None:
@@ -161,4 +162,5 @@ def load_settings(args: argparse.Namespace, env: Mapping[str, str] | None = None
         ready_file=Path(env.get("COG_READY_FILE") or "/var/run/cog/ready") if kubernetes else None,
         max_request_bytes=_int(env, "COG_MAX_REQUEST_BYTES", 100 * 1024 * 1024) or 100 * 1024 * 1024,
         header_timeout=_float(env, "COG_HEADER_TIMEOUT_S", 10.0) or 10.0,
+        playground=env.get("COG_PLAYGROUND", "").strip().lower() not in ("0", "false", "no", "off"),
     )

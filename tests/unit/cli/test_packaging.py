@@ -37,6 +37,8 @@ def test_wheel_contains_templates_shim_and_entry_point(wheel: Path) -> None:
         assert f"cog_py/templates/init/{template}" in names
     assert "cog/__init__.py" in names
     assert "cog_py/cli/main.py" in names and "cog_py/py.typed" in names
+    for static in ("index.html", "app.js", "style.css"):   # the playground's page (package data)
+        assert f"cog_py/playground/static/{static}" in names
     assert "cog = cog_py.cli.main:main" in scripts
     assert not any(n.startswith("tests/") for n in names)
 
