@@ -27,7 +27,7 @@ def login(
     from cog_py.docker.registry import check_credentials, registry_host, store_credentials, verify_login
     from cog_py.docker.replicate import is_replicate
     from cog_py.errors import CogError, DockerError
-    from cog_py.predict.local import docker_client
+    from cog_py.run.local import docker_client
 
     host = registry_host(registry)
     if password_stdin and token_stdin:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from cog_py.cli.build import progress_mode
+from cog_py.cli.options import progress_mode
 from cog_py.cli.main import main
 from cog_py.errors import CogError
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from cog_py.errors import CogError
-from cog_py.predict.client import ModelClient, SetupFailedError, SSEEvent
+from cog_py.run.client import ModelClient, SetupFailedError, SSEEvent
 from tests.unit.cli_run.http_stub import QuietHandler, serving
 
 
@@ -89,7 +89,7 @@ def test_dead_container_and_timeout(model: tuple[FakeModel, ModelClient]) -> Non
 
 @pytest.mark.timeout(20)
 def test_nothing_listening_times_out() -> None:
-    from cog_py.predict.client import free_port
+    from cog_py.run.client import free_port
 
     client = ModelClient("127.0.0.1", free_port())
     with pytest.raises(SetupFailedError, match="Timed out"):

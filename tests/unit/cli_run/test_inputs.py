@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from cog_py.errors import CogError, InputValidationError
-from cog_py.predict.inputs import build_payload, parse_input_flags
-from cog_py.predict.schema import ModelSchema
+from cog_py.run.inputs import build_payload, parse_input_flags
+from cog_py.run.schema import ModelSchema
 from tests.unit.cli_run.docs import document, rich_document
 
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from cog_py.errors import CogError
-from cog_py.predict.attach import ContainerExitError, parse_publish, stdin_mode
-from cog_py.predict.local import check_image_name, container_env, gpu_choice, server_command
-from cog_py.predict.push import uuid7
-from cog_py.predict.schema import ModelSchema
-from cog_py.predict.serve import ServeOptions, serve_spec
+from cog_py.run.attach import ContainerExitError, parse_publish, stdin_mode
+from cog_py.run.local import check_image_name, container_env, gpu_choice, server_command
+from cog_py.run.push import uuid7
+from cog_py.run.schema import ModelSchema
+from cog_py.run.serve import ServeOptions, serve_spec
 from tests.unit.cli_run.docs import document
 
 

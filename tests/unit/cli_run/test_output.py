@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from cog_py.errors import CogError
-from cog_py.predict.output import OutputOptions, PredictionFailed, render_response, resolve_output_path
+from cog_py.run.output import OutputOptions, PredictionFailed, render_response, resolve_output_path
 
 URI = {"type": "string", "format": "uri"}
 PNG = "data:image/png;base64," + base64.b64encode(b"png-bytes").decode()

@@ -77,7 +77,7 @@ def test_bearer_token_challenge(token: str) -> None:
 
 @pytest.mark.timeout(30)
 def test_unreachable() -> None:
-    from cog_py.predict.client import free_port
+    from cog_py.run.client import free_port
 
     with pytest.raises(RegistryError, match="^Cannot reach the registry 127.0.0.1:"):
         check_credentials(f"127.0.0.1:{free_port()}", "me", "pw", timeout=5)

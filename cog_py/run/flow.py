@@ -11,13 +11,13 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any
 
 from cog_py.docker.run import ContainerSpec, model_container, use_host_network
 from cog_py.errors import CogError
-from cog_py.predict.client import ModelClient, SSEEvent, free_port
-from cog_py.predict.inputs import build_payload
-from cog_py.predict.local import (
+from cog_py.run.client import ModelClient, SSEEvent, free_port
+from cog_py.run.inputs import build_payload
+from cog_py.run.local import (
     BuildFlags,
     check_image_name,
     container_env,
@@ -27,15 +27,12 @@ from cog_py.predict.local import (
     schema_from_source,
     server_command,
 )
-from cog_py.predict.output import OutputOptions, render_response, resolve_output_path
-from cog_py.predict.schema import ModelSchema
+from cog_py.run.output import OutputOptions, render_response, resolve_output_path
+from cog_py.run.schema import ModelSchema
+from cog_py.ui import UI
 
-
-class UI(Protocol):
-    """Where human messages go (the CLI passes its console module)."""
-
-    def info(self, message: str) -> None: ...
-    def warn(self, message: str) -> None: ...
+if TYPE_CHECKING:
+    from cog_py.config.models import Config
 
 
 @dataclass(frozen=True)
@@ -51,7 +48,6 @@ class PredictOptions:
     setup_timeout: float = 300.0
     network: str | None = None
     mode: str = "predict"                 # or "train"
-    config_file: str = "cog.yaml"
     debug: bool = False
     cwd: Path = field(default_factory=Path.cwd)
     extra_labels: tuple[tuple[str, str], ...] = ()
@@ -59,16 +55,18 @@ class PredictOptions:
     use_replicate_token: bool = False     # send $REPLICATE_API_TOKEN as request context
 
 
-def run_prediction(opts: PredictOptions, ui: UI, *, stdin: IO[str] | None = None, stdout: IO[str] | None = None,
-                   stderr: IO[str] | None = None) -> None:
-    """Run one prediction (or training) end to end; raises CogError subclasses on failure."""
+def run_prediction(opts: PredictOptions, config: Config | None, ui: UI, *, stdin: IO[str] | None = None,
+                   stdout: IO[str] | None = None, stderr: IO[str] | None = None) -> None:
+    """Run one prediction (or training) end to end; raises CogError subclasses on failure.
+
+    `config` is the project's loaded cog.yaml; None when `opts.image` names an image to run.
+    """
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     train = opts.mode == "train"
     out_opts = OutputOptions(output_path=opts.output, json_mode=opts.json_source is not None and not train,
                              default_name="weights" if train else "output", always_write=train)
     project_dir: Path | None = None
-    config = None
     client = None
     if opts.image:
         check_image_name(opts.image)
@@ -76,9 +74,8 @@ def run_prediction(opts: PredictOptions, ui: UI, *, stdin: IO[str] | None = None
         model = inspect_image(client, opts.image, opts.mode, say=ui.info)
         schema, image, model_gpu = model.schema, model.image, model.gpu
     else:
-        from cog_py.cli.options import read_config
-
-        config = read_config(opts.config_file, cwd=opts.cwd)
+        if config is None:
+            raise CogError("a local run needs the project's cog.yaml (or an IMAGE to run)")
         project_dir = config.project_dir
         ref = config.train if train else config.predict
         schema = schema_from_source(project_dir, ref, opts.mode)
@@ -90,9 +87,10 @@ def run_prediction(opts: PredictOptions, ui: UI, *, stdin: IO[str] | None = None
     env = container_env(opts.env, debug=opts.debug)
 
     if not opts.image:
-        from cog_py.predict.local import build_dev_image
+        from cog_py.run.local import build_dev_image
 
-        image = build_dev_image(config, say=ui.info, flags=opts.build)
+        assert config is not None
+        image = build_dev_image(config, ui=ui, flags=opts.build)
         client = docker_client()
     assert client is not None
     gpus, gpu_auto = gpu_choice(opts.gpus, model_gpu)

@@ -13,7 +13,7 @@ import math
 from typing import Any
 
 from cog_py.errors import InputValidationError
-from cog_py.predict.schema import JSON, ModelSchema
+from cog_py.run.schema import JSON, ModelSchema
 from cog_py.predictor.validate import SchemaWalker, unknown_inputs_message, validate_cli_inputs
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from cog_py.docker.run import ContainerSpec, model_container, use_host_network
 from cog_py.errors import CogError
-from cog_py.predict.flow import UI
-from cog_py.predict.local import BuildFlags, build_dev_image, container_env, docker_client, gpu_choice, server_command
+from cog_py.run.local import BuildFlags, build_dev_image, container_env, docker_client, gpu_choice, server_command
+from cog_py.ui import UI
+
+if TYPE_CHECKING:
+    from cog_py.config.models import Config
 
 DEFAULT_PORT = 8393
 
@@ -23,7 +26,6 @@ class ServeOptions:
     gpus: str | None = None
     network: str | None = None
     env: tuple[str, ...] = ()
-    config_file: str = "cog.yaml"
     debug: bool = False
     cwd: Path = field(default_factory=Path.cwd)
     extra_labels: tuple[tuple[str, str], ...] = ()
@@ -45,13 +47,10 @@ def serve_spec(opts: ServeOptions, image: str, project_dir: Path, model_gpu: boo
     return spec, gpu_auto
 
 
-def serve(opts: ServeOptions, ui: UI, *, stderr: IO[str] | None = None) -> None:
+def serve(opts: ServeOptions, config: Config, ui: UI, *, stderr: IO[str] | None = None) -> None:
     """Build, start and follow the server until it exits (POST /shutdown) or Ctrl-C."""
-    from cog_py.cli.options import read_config
-
     stderr = stderr or sys.stderr
-    config = read_config(opts.config_file, cwd=opts.cwd)
-    image = build_dev_image(config, say=ui.info, flags=opts.build)
+    image = build_dev_image(config, ui=ui, flags=opts.build)
     client = docker_client()
     spec, gpu_auto = serve_spec(opts, image, config.project_dir, config.build.gpu)
     ui.info(f"Running '{' '.join(spec.command or ())}' in Docker with the current directory mounted as a volume...")

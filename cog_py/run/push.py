@@ -7,13 +7,16 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cog_py import labels
 from cog_py.docker.registry import parse_ref, push_image
 from cog_py.errors import CogError
-from cog_py.predict.flow import UI
-from cog_py.predict.local import docker_client
+from cog_py.run.local import docker_client
+from cog_py.ui import UI
+
+if TYPE_CHECKING:
+    from cog_py.config.models import Config
 
 NO_IMAGE = ("To push images, you must either set the 'image' option in cog.yaml or pass an image name as an "
             "argument. For example, 'cog push registry.example.com/your-username/model-name'")
@@ -22,7 +25,6 @@ NO_IMAGE = ("To push images, you must either set the 'image' option in cog.yaml 
 @dataclass(frozen=True)
 class PushOptions:
     image: str | None = None
-    config_file: str = "cog.yaml"
     no_cache: bool = False
     secrets: tuple[str, ...] = ()
     progress: str = "auto"
@@ -44,11 +46,8 @@ def uuid7() -> str:
     return str(uuid.UUID(int=value))
 
 
-def push(opts: PushOptions, ui: UI) -> str:
+def push(opts: PushOptions, config: Config, ui: UI) -> str:
     """Build in release mode, push, and return `repo@sha256:...`."""
-    from cog_py.cli.options import read_config
-
-    config = read_config(opts.config_file, cwd=opts.cwd)
     target = opts.image or config.image
     if not target:
         raise CogError(NO_IMAGE)
@@ -62,7 +61,7 @@ def push(opts: PushOptions, ui: UI) -> str:
         use_cuda_base_image=opts.use_cuda_base_image, separate_weights=opts.separate_weights,
         openapi_schema=opts.openapi_schema,
     )
-    build_image(config, settings, ui.info, client=client)
+    build_image(config, settings, ui, client=client)
     label_image(client, target, {labels.COG_PUSH_ID: uuid7()})
     ui.info(f"Pushing to {target}...")
     return push_image(client, target, say=ui.info)

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from cog_py.errors import CogError, InputValidationError
-from cog_py.predict.mime import encode_file
-from cog_py.predict.schema import JSON, ModelSchema
-from cog_py.predict.validate import check_unknown, problem, validate_payload
+from cog_py.run.mime import encode_file
+from cog_py.run.schema import JSON, ModelSchema
+from cog_py.run.validate import check_unknown, problem, validate_payload
 
 _INT = re.compile(r"^[-+]?\d+$")
 _FLOAT = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")

@@ -11,13 +11,16 @@ import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from cog_py.docker.attach import run_attached
 from cog_py.docker.run import ContainerSpec, use_host_network
 from cog_py.errors import CogError
-from cog_py.predict.flow import UI
-from cog_py.predict.local import BuildFlags, build_dev_image, container_env, docker_client, gpu_choice
+from cog_py.run.local import BuildFlags, build_dev_image, container_env, docker_client, gpu_choice
+from cog_py.ui import UI
+
+if TYPE_CHECKING:
+    from cog_py.config.models import Config
 
 
 class ContainerExitError(CogError):
@@ -35,7 +38,6 @@ class ExecOptions:
     gpus: str | None = None
     publish: tuple[str, ...] = ()
     network: str | None = None
-    config_file: str = "cog.yaml"
     debug: bool = False
     cwd: Path = field(default_factory=Path.cwd)
     extra_labels: tuple[tuple[str, str], ...] = ()
@@ -66,17 +68,19 @@ def stdin_mode(stdin: IO[Any]) -> tuple[bool, bool]:
     return stat.S_ISFIFO(mode) or stat.S_ISREG(mode) or stat.S_ISSOCK(mode), False
 
 
-def exec_command(opts: ExecOptions, ui: UI, *, stdin: IO[Any] | None = None, stdout: IO[Any] | None = None,
-                 stderr: IO[Any] | None = None) -> None:
-    """Build the dev image and run `opts.command` in it; raise ContainerExitError on non-zero."""
-    from cog_py.cli.options import read_config
-
+def check_command(opts: ExecOptions) -> None:
+    """An empty command fails before cog.yaml is read or anything is built."""
     if not opts.command:
         raise CogError("cog exec needs a command to run, e.g. `cog exec python --version`")
+
+
+def exec_command(opts: ExecOptions, config: Config, ui: UI, *, stdin: IO[Any] | None = None, stdout: IO[Any] | None = None,
+                 stderr: IO[Any] | None = None) -> None:
+    """Build the dev image and run `opts.command` in it; raise ContainerExitError on non-zero."""
+    check_command(opts)
     stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
     ports = tuple(parse_publish(p) for p in opts.publish)
-    config = read_config(opts.config_file, cwd=opts.cwd)
-    image = build_dev_image(config, say=ui.info, with_schema=False, flags=opts.build)
+    image = build_dev_image(config, ui=ui, with_schema=False, flags=opts.build)
     client = docker_client()
     attach_stdin, tty = stdin_mode(stdin)
     gpus, gpu_auto = gpu_choice(opts.gpus, config.build.gpu)

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from cog_py.errors import CogError
-from cog_py.predict.mime import decode_data_url, extension_for_mime, is_data_url
-from cog_py.predict.schema import JSON, is_uri
+from cog_py.run.mime import decode_data_url, extension_for_mime, is_data_url
+from cog_py.run.schema import JSON, is_uri
 
 Say = Callable[[str], None]
 

@@ -18,7 +18,8 @@ from typing import Any
 from cog_py import labels
 from cog_py._version import __version__
 from cog_py.errors import CogError
-from cog_py.predict.schema import ModelSchema
+from cog_py.run.schema import ModelSchema
+from cog_py.ui import UI
 
 Say = Callable[[str], None]
 SERVER_MODULE = ("python", "-m", "cog.server.http")
@@ -135,7 +136,7 @@ def gpu_choice(flag: str | None, model_gpu: bool) -> tuple[str | None, bool]:
     return ("all", True) if model_gpu else (None, False)
 
 
-def build_dev_image(config: Any, *, say: Say, with_schema: bool = True, flags: BuildFlags = BuildFlags(),
+def build_dev_image(config: Any, *, ui: UI, with_schema: bool = True, flags: BuildFlags = BuildFlags(),
                     client: Any = None) -> str:
     """Build the development image of the project (no source copied in) and return its name.
 
@@ -147,8 +148,8 @@ def build_dev_image(config: Any, *, say: Say, with_schema: bool = True, flags: B
 
     settings = BuildSettings(mode="dev", progress=flags.progress, use_cuda_base_image=flags.use_cuda_base_image)
     if with_schema or config.predict or config.train:
-        return build_image(config, settings, say, client=client).name
+        return build_image(config, settings, ui, client=client).name
     with tempfile.TemporaryDirectory(prefix="cog-exec-") as tmp:
         empty = Path(tmp) / "openapi_schema.json"
         empty.write_text(json.dumps({"openapi": "3.0.2", "info": {"title": "Cog", "version": __version__}, "paths": {}}))
-        return build_image(config, replace(settings, openapi_schema=empty), say, client=client).name
+        return build_image(config, replace(settings, openapi_schema=empty), ui, client=client).name
