@@ -1,6 +1,6 @@
 """Print a predictor's OpenAPI schema by importing it: run INSIDE a built image.
 
-    python -m cog_py.build.schema_probe --predict predict.py:Predictor [--train train.py:T]
+    python -m cog_py.predictor.schema_probe --predict predict.py:Predictor [--train train.py:T]
 
 The build uses it when static inspection cannot resolve the source (types from installed
 packages). Standard library only: it runs in the user's Python next to their packages.
@@ -14,7 +14,7 @@ from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="cog_py.build.schema_probe")
+    parser = argparse.ArgumentParser(prog="cog_py.predictor.schema_probe")
     parser.add_argument("--predict")
     parser.add_argument("--train")
     parser.add_argument("--version", required=True)

@@ -11,7 +11,7 @@ import ast
 import operator
 from typing import Any, Callable
 
-from cog_py.predictor.static_source import Constant, Resolver, Scope, SourceModule, Symbol
+from cog_py.predictor.static.source import Constant, Resolver, Scope, SourceModule, Symbol
 
 _MAX_DEPTH = 40
 

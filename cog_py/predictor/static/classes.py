@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from cog_py.errors import SchemaError
 from cog_py.predictor.adt import MISSING, Kind, ObjectField, TypeRef
-from cog_py.predictor.static_errors import StaticSchemaUnresolved, unresolved_type
-from cog_py.predictor.static_source import LocalClass, Resolver, Symbol
-from cog_py.predictor.static_values import NotLiteral, literal_value
+from cog_py.predictor.static.errors import StaticSchemaUnresolved, unresolved_type
+from cog_py.predictor.static.source import LocalClass, Resolver, Symbol
+from cog_py.predictor.static.values import NotLiteral, literal_value
 
 if TYPE_CHECKING:
-    from cog_py.predictor.static_types import TypeReader
+    from cog_py.predictor.static.types import TypeReader
 
 Fail = Callable[[str], SchemaError]
 

@@ -12,12 +12,12 @@ from dataclasses import dataclass, fields, replace
 from typing import Any, Callable
 
 from cog_py.errors import PredictorError, SchemaError
-from cog_py.predictor.adt import MISSING, InputField, InputSpec, Kind
-from cog_py.predictor.static_errors import DEFAULT_LITERAL_HINT, StaticSchemaUnresolved
-from cog_py.predictor.static_source import Constant, LocalFunction, Resolver, Scope, SourceModule, Symbol
+from cog_py.predictor.adt import MISSING, InputField, InputSpec, Kind, input_field
+from cog_py.predictor.static.errors import DEFAULT_LITERAL_HINT, StaticSchemaUnresolved
+from cog_py.predictor.static.source import Constant, LocalFunction, Resolver, Scope, SourceModule, Symbol
 from cog_py.predictor.checks import check_input
-from cog_py.predictor.static_types import TypeReader
-from cog_py.predictor.static_values import NotLiteral, literal_value
+from cog_py.predictor.static.types import TypeReader
+from cog_py.predictor.static.values import NotLiteral, literal_value
 
 _INPUT_KEYWORDS = tuple(f.name for f in fields(InputSpec))
 
@@ -90,7 +90,7 @@ class InputReader:
             if not isinstance(choices, (list, tuple)):
                 raise fail(f"choices must be a list, got {choices!r}")
             choices = tuple(_json(c) for c in choices)
-        field = spec.to_field(param.arg, ftype, order, default=value if value is MISSING else _json(value),
+        field = input_field(spec, param.arg, ftype, order, default=value if value is MISSING else _json(value),
                               choices=choices)
         check_input(field, fail)
         return field

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from cog_py.errors import CogError, PredictorError, SchemaError
 from cog_py.predictor.adt import OutputMode, PredictorInfo
-from cog_py.predictor.static_errors import StaticSchemaUnresolved
-from cog_py.predictor.static_inputs import InputReader, Target
-from cog_py.predictor.static_source import (
+from cog_py.predictor.static.errors import StaticSchemaUnresolved
+from cog_py.predictor.static.inputs import InputReader, Target
+from cog_py.predictor.static.source import (
     Constant,
     LocalClass,
     LocalFunction,
@@ -27,8 +27,8 @@ from cog_py.predictor.static_source import (
     SourceModule,
     Symbol,
 )
-from cog_py.predictor.static_target import decorators, find_target
-from cog_py.predictor.static_types import TypeReader
+from cog_py.predictor.static.target import decorators, find_target
+from cog_py.predictor.static.types import TypeReader
 
 __all__ = ["StaticSchemaUnresolved", "inspect_source", "split_ref"]
 

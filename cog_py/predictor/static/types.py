@@ -17,9 +17,9 @@ from typing import Callable
 
 from cog_py.errors import SchemaError
 from cog_py.predictor.adt import Kind, OutputMode, OutputType, TypeRef
-from cog_py.predictor.static_classes import ClassReader
-from cog_py.predictor.static_errors import StaticSchemaUnresolved, unresolved_type
-from cog_py.predictor.static_source import (
+from cog_py.predictor.static.classes import ClassReader
+from cog_py.predictor.static.errors import StaticSchemaUnresolved, unresolved_type
+from cog_py.predictor.static.source import (
     Constant,
     LocalClass,
     ModuleSymbol,

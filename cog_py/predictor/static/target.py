@@ -10,10 +10,10 @@ from __future__ import annotations
 import ast
 
 from cog_py.errors import PredictorError
-from cog_py.predictor.static_errors import StaticSchemaUnresolved
-from cog_py.predictor.static_inputs import Target
-from cog_py.predictor.static_source import LocalClass, LocalFunction, Resolver, Scope, Symbol
-from cog_py.predictor.static_values import NotLiteral, literal_value
+from cog_py.predictor.static.errors import StaticSchemaUnresolved
+from cog_py.predictor.static.inputs import Target
+from cog_py.predictor.static.source import LocalClass, LocalFunction, Resolver, Scope, Symbol
+from cog_py.predictor.static.values import NotLiteral, literal_value
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
