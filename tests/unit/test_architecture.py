@@ -183,3 +183,11 @@ def test_the_documented_rule_matches_the_table() -> None:
     text = (ROOT / "ARCHITECTURE.md").read_text()
     missing = [name for name in LAYERS if f"`{name}`" not in text]
     assert not missing, f"ARCHITECTURE.md does not place: {missing}"
+
+
+def test_the_test_tree_mirrors_the_package_tree() -> None:
+    """tests/unit/X/ holds the tests of cog_py/X/ (examples/ tests the repository's examples)."""
+    strays = [d.name for d in sorted((ROOT / "tests" / "unit").iterdir())
+              if d.is_dir() and not d.name.startswith((".", "_")) and d.name != "examples"
+              and not (ROOT / "cog_py" / d.name / "__init__.py").is_file()]
+    assert not strays, f"tests/unit/ folders that name no cog_py package: {strays}"

@@ -11,7 +11,7 @@ import pytest
 
 from cog_py.errors import CogError
 from cog_py.run.client import ModelClient, SetupFailedError, SSEEvent
-from tests.unit.cli_run.http_stub import QuietHandler, serving
+from tests.unit.http_stub import QuietHandler, serving
 
 
 class FakeModel:

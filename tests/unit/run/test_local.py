@@ -15,7 +15,7 @@ from cog_py.run.local import check_image_name, container_env, gpu_choice, server
 from cog_py.run.push import uuid7
 from cog_py.run.schema import ModelSchema
 from cog_py.run.serve import ServeOptions, serve_spec
-from tests.unit.cli_run.docs import document
+from tests.unit.run.docs import document
 
 
 def test_container_env() -> None:

@@ -12,7 +12,7 @@ import pytest
 import cog
 import cog.types
 import cog_py
-from cog_py.predictor.adt import MISSING
+from cog_py.sdk.spec import MISSING
 from cog_py.types import Path, Secret, URLPath, filename_from_url
 
 PUBLIC = {

@@ -16,7 +16,7 @@ import pytest
 
 from cog_py.docker.replicate import check_token_shape
 from cog_py.errors import RegistryError
-from tests.unit.cli_run.http_stub import QuietHandler, serving
+from tests.unit.http_stub import QuietHandler, serving
 
 COG = [sys.executable, "-c", "import sys; from cog_py.cli.main import main; sys.exit(main())"]
 TOKEN = "abc123cli"

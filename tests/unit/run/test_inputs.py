@@ -12,7 +12,7 @@ import pytest
 from cog_py.errors import CogError, InputValidationError
 from cog_py.run.inputs import build_payload, parse_input_flags
 from cog_py.run.schema import ModelSchema
-from tests.unit.cli_run.docs import document, rich_document
+from tests.unit.run.docs import document, rich_document
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 
 from cog_py.docker.registry import check_credentials
 from cog_py.errors import RegistryError
-from tests.unit.cli_run.http_stub import QuietHandler, serving
+from tests.unit.http_stub import QuietHandler, serving
 
 GOOD = "Basic " + base64.b64encode(b"me:pw").decode()
 
