@@ -13,6 +13,7 @@ from typing import Any, Awaitable, Callable
 from cog_py import protocol
 from cog_py.server import jsonc
 from cog_py.server.runner import READY, STARTING, Runner
+from cog_py.server.state import Health
 from cog_py.server.sse import EventStream, stream_response
 from cog_py.server.webhooks import ALL_EVENTS, WebhookSender
 
@@ -110,7 +111,7 @@ class Creator:
         if runner.state != READY or runner.draining:
             runner.metrics.rejected["not_ready"] += 1
             await respond(send, 503, SHUTTING_DOWN if runner.draining else NOT_READY if runner.state == STARTING
-                          else SETUP_FAILED_BODY if runner.state == "SETUP_FAILED" else DEFUNCT_BODY)
+                          else SETUP_FAILED_BODY if runner.state == Health.SETUP_FAILED else DEFUNCT_BODY)
             return
         if len(runner.inflight) >= runner.slots:
             runner.metrics.rejected["at_capacity"] += 1
@@ -219,5 +220,5 @@ class FastPath:
         error = None
         if runner.state == READY and runner.info.get("has_healthcheck"):
             error = await runner.user_health()
-            status = "UNHEALTHY" if error else runner.status()
+            status = Health.UNHEALTHY if error else runner.status()
         await respond(send, 200, runner.health_body(status, error))

@@ -17,12 +17,14 @@ from cog_py.server import jsonc
 from cog_py.server.metrics import Metrics
 from cog_py.server.settings import Settings
 from cog_py.server.sse import EventStream
+from cog_py.server.state import Health
 from cog_py.server.supervisor import Spawned, WorkerHandle, spawn
 from cog_py.server.webhooks import WebhookSender
 
 log = logging.getLogger("cog_py.server")
 
-STARTING, READY, SETUP_FAILED, DEFUNCT, UNKNOWN = "STARTING", "READY", "SETUP_FAILED", "DEFUNCT", "UNKNOWN"
+STARTING, READY, SETUP_FAILED, DEFUNCT, UNKNOWN = (Health.STARTING, Health.READY, Health.SETUP_FAILED, Health.DEFUNCT,
+                                                  Health.UNKNOWN)
 
 
 def iso(ts: float) -> str:
@@ -54,7 +56,7 @@ class Runner:
         self.settings = settings
         self.schema = schema                      # the OpenAPI document, as bytes
         self._spawned = spawned
-        self.state = STARTING if settings.ref else UNKNOWN
+        self.state: Health = STARTING if settings.ref else UNKNOWN
         self.info: dict[str, Any] = {}
         self.gpu: dict[str, Any] | None = None
         self.setup_started = time.time()
@@ -72,7 +74,7 @@ class Runner:
         self._health_waiters: dict[int, asyncio.Future[str | None]] = {}
         self._health_inflight: asyncio.Future[str | None] | None = None
         self._setup_timer: asyncio.TimerHandle | None = None
-        self._health_cache: dict[str, bytes] = {}
+        self._health_cache: dict[Health, bytes] = {}
         self._snap_waiters: dict[str, list[asyncio.Future[bytes | None]]] = {}
         self._last_id = 0
         self.idle = asyncio.Event()
@@ -335,12 +337,12 @@ class Runner:
             return "Healthcheck failed: user-defined healthcheck timed out after 5.0 seconds"
 
     # -- health -----------------------------------------------------------------------------
-    def status(self) -> str:
+    def status(self) -> Health:
         if self.state == READY and len(self.inflight) >= self.slots:
-            return "BUSY"
+            return Health.BUSY
         return self.state
 
-    def health_body(self, status: str, user_error: str | None = None) -> bytes:
+    def health_body(self, status: Health, user_error: str | None = None) -> bytes:
         if user_error is None:
             cached = self._health_cache.get(status)
             if cached is not None:

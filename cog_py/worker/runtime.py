@@ -1,6 +1,7 @@
 """The worker process: boot (GPU check, import, setup), then serve the parent's requests.
 
-A small explicit state machine: BOOTING -> READY -> (serving) -> EXITING, or BOOTING -> FAILED.
+A small explicit state machine (`Phase`, in `Worker.phase`): BOOTING -> READY (serving the
+parent's requests) -> EXITING, or BOOTING -> FAILED (SETUP_FAILED sent, then exit).
 Sync predictors run on the main thread, fed by a queue; a SIGUSR1 handler raises
 CancelationException there, but only while the prediction to cancel is running. Async
 predictors run as tasks on an event loop owned by the main thread. The reader thread only
@@ -10,6 +11,7 @@ dispatches; it never runs user code.
 from __future__ import annotations
 
 import asyncio
+import enum
 import inspect
 import json
 import os
@@ -33,6 +35,13 @@ class SetupFailed(Exception):
     pass
 
 
+class Phase(str, enum.Enum):
+    BOOTING = "BOOTING"      # GPU check, import, setup(); SETUP_LOG frames stream out
+    READY = "READY"          # READY sent; predictions, cancels, snapshots and health checks served
+    FAILED = "FAILED"        # SETUP_FAILED sent; the process exits
+    EXITING = "EXITING"      # SHUTDOWN received (or the parent is gone); the process exits
+
+
 class Worker:
     def __init__(self, config: dict[str, Any], channel: Channel, capture: Capture) -> None:
         self.config = config
@@ -46,6 +55,7 @@ class Worker:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.main_ident = threading.get_ident()
         self.pending_cancels: set[str] = set()
+        self.phase = Phase.BOOTING
 
     # -- boot -------------------------------------------------------------------------------
     def log(self, line: str) -> None:
@@ -61,10 +71,12 @@ class Worker:
             self.capture.drain()
             self.capture.router.setup_sink = None
             self.send({"t": protocol.SETUP_FAILED, "error": str(exc)})
+            self.phase = Phase.FAILED
             return False
         self.capture.drain()
         self.capture.router.setup_sink = None
         self.send({"t": protocol.READY, **self._ready})
+        self.phase = Phase.READY
         return True
 
     def _boot(self) -> None:
@@ -154,12 +166,14 @@ class Worker:
         start_reader(self.channel, self.dispatch, self._parent_gone)
         if self.loop is not None:
             self.loop.run_forever()
+            self.phase = Phase.EXITING
             return
         signal.signal(signal.SIGUSR1, self._on_sigusr1)
         executor = self.executor
         while True:
             item = self.queue.get()
             if item is None:
+                self.phase = Phase.EXITING
                 return
             header, blob = item
             executor.run_sync(header, blob, self._set_current)
