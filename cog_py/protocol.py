@@ -34,7 +34,8 @@ from __future__ import annotations
 
 import json
 import struct
-from typing import Any, Callable
+from datetime import datetime, timezone
+from typing import Any, Callable, overload
 
 PREDICT = "predict"
 CANCEL = "cancel"
@@ -53,7 +54,21 @@ DONE = "done"
 
 # Environment variables the parent sets for the worker.
 ENV_FD = "COG_WORKER_FD"             # inherited socket fd number
-ENV_CONFIG = "COG_WORKER_CONFIG"     # JSON: WorkerConfig fields
+ENV_CONFIG = "COG_WORKER_CONFIG"     # JSON object built by cog_py.server.supervisor.worker_config()
+
+
+
+@overload
+def iso(ts: float) -> str: ...
+@overload
+def iso(ts: None) -> None: ...
+def iso(ts: float | None) -> str | None:
+    """An epoch time as RFC 3339 UTC with microseconds, as Cog's server writes timestamps (both
+    sides render them: the worker in snapshots, the parent in health and early answers)."""
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat()
+
 
 PREFIX = struct.Struct(">II")
 PREFIX_SIZE = PREFIX.size

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Optional, TypedDict
 import typer
 
 from cog_py.cli import console
-from cog_py.errors import CogError
+from cog_py.errors import UsageError
 
 if TYPE_CHECKING:
     from cog_py.config.models import Config
@@ -72,7 +72,7 @@ def progress_mode(value: str | None, environ: dict[str, str] | None = None) -> s
     env = dict(os.environ if environ is None else environ)
     mode = (value or env.get("BUILDKIT_PROGRESS") or ("plain" if env.get("TERM") == "dumb" else "auto")).lower()
     if mode not in PROGRESS_MODES:
-        raise CogError(f"invalid --progress {mode!r}: use one of auto, plain, quiet")
+        raise UsageError(f"invalid --progress {mode!r}: use one of auto, plain, quiet")
     return "auto" if mode == "tty" else mode
 
 

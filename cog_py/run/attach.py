@@ -15,7 +15,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from cog_py.docker.attach import run_attached
 from cog_py.docker.run import ContainerSpec, use_host_network
-from cog_py.errors import CogError
+from cog_py.errors import CogError, UsageError
 from cog_py.run.local import BuildFlags, build_dev_image, container_env, docker_client, gpu_choice
 from cog_py.ui import UI
 
@@ -52,7 +52,7 @@ def parse_publish(value: str) -> tuple[str, int]:
     elif ":" in value:
         ip, _, port_text = value.rpartition(":")
     if not port_text.isdigit() or not 0 < int(port_text) < 65536 or not ip:
-        raise CogError(f'invalid port "{value}": expected PORT, IP:PORT or [IPv6]:PORT')
+        raise UsageError(f'invalid port "{value}": expected PORT, IP:PORT or [IPv6]:PORT')
     return ip, int(port_text)
 
 
@@ -71,7 +71,7 @@ def stdin_mode(stdin: IO[Any]) -> tuple[bool, bool]:
 def check_command(opts: ExecOptions) -> None:
     """An empty command fails before cog.yaml is read or anything is built."""
     if not opts.command:
-        raise CogError("cog exec needs a command to run, e.g. `cog exec python --version`")
+        raise UsageError("cog exec needs a command to run, e.g. `cog exec python --version`")
 
 
 def exec_command(opts: ExecOptions, config: Config, ui: UI, *, stdin: IO[Any] | None = None, stdout: IO[Any] | None = None,

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from cog_py.errors import CogError
+from cog_py.errors import CogError, ModelServerError
 
 
 class SetupFailedError(CogError):
@@ -92,7 +92,7 @@ class ModelClient:
             resp = conn.getresponse()
             return resp.status, resp.read()
         except (OSError, http.client.HTTPException) as exc:
-            raise CogError(f"{failure}: {exc}") from exc
+            raise ModelServerError(f"{failure}: {exc}") from exc
         finally:
             conn.close()
 
@@ -100,7 +100,7 @@ class ModelClient:
         """Fetch the model's OpenAPI document from the running server."""
         status, body = self._exchange("GET", "/openapi.json", timeout=30, failure="Failed to read the model's schema")
         if status != 200:
-            raise CogError(f"/openapi.json call returned status {status}")
+            raise ModelServerError(f"/openapi.json call returned status {status}")
         return dict(json.loads(body))
 
     def predict(self, endpoint: str, inputs: dict[str, Any], context: dict[str, str] | None = None) -> dict[str, Any]:
@@ -131,13 +131,13 @@ class ModelClient:
                     final = event.data
                 elif event.event == "error":
                     message = event.data.get("error") if isinstance(event.data, dict) else event.data
-                    raise CogError(f"Prediction stream failed: {message}")
+                    raise ModelServerError(f"Prediction stream failed: {message}")
         except (OSError, http.client.HTTPException) as exc:
-            raise CogError(f"{endpoint} stream failed: {exc}") from exc
+            raise ModelServerError(f"{endpoint} stream failed: {exc}") from exc
         finally:
             conn.close()
         if final is None:
-            raise CogError(f"{endpoint} stream ended without a completed event")
+            raise ModelServerError(f"{endpoint} stream ended without a completed event")
         return final
 
 
@@ -195,7 +195,7 @@ def _decode(endpoint: str, status: int, raw: bytes) -> dict[str, Any]:
             loc = item.get("loc") or []
             name = loc[-1] if loc else "input"
             lines.append(f"- {name}: {item.get('msg')}")
-        raise CogError(
+        raise ModelServerError(
             "The inputs you passed could not be validated:\n\n" + "\n".join(lines),
             hint="You can provide an input with -i. For example:\n    cog predict -i blur=3.5\n"
             "If your input is a local file, you need to prefix the path with @:\n    cog predict -i image=@photo.jpg",
@@ -204,5 +204,5 @@ def _decode(endpoint: str, status: int, raw: bytes) -> dict[str, Any]:
         return body
     if status != 200 or not isinstance(body, dict):
         detail = f": {body.get('error')}" if isinstance(body, dict) and body.get("error") else ""
-        raise CogError(f"{endpoint} call returned status {status}{detail}")
+        raise ModelServerError(f"{endpoint} call returned status {status}{detail}")
     return body

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from cog_py.errors import CogError, InputValidationError
+from cog_py.errors import CogError, InputValidationError, UsageError
 from cog_py.run.mime import encode_file
 from cog_py.run.schema import JSON, ModelSchema
 from cog_py.run.validate import check_unknown, problem, validate_payload
@@ -29,7 +29,7 @@ def parse_input_flags(flags: Sequence[str]) -> dict[str, list[str]]:
     parsed: dict[str, list[str]] = {}
     for flag in flags:
         if "=" not in flag:
-            raise CogError(f"Failed to parse input '{flag}', expected format is 'name=value'")
+            raise UsageError(f"Failed to parse input '{flag}', expected format is 'name=value'")
         name, value = flag.split("=", 1)
         if len(value) >= 2 and value.startswith('"') and value.endswith('"'):
             value = value[1:-1]
@@ -47,16 +47,16 @@ def read_json_inputs(source: str, *, stdin: IO[str] | None = None, cwd: Path | N
         try:
             text = path.read_text()
         except OSError as exc:
-            raise CogError(f"Failed to read JSON inputs from {path}: {exc.strerror or exc}") from exc
+            raise UsageError(f"Failed to read JSON inputs from {path}: {exc.strerror or exc}") from exc
         where = str(path)
     else:
         text, where = source, "--json"
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise CogError(f"Failed to parse JSON inputs from {where}: {exc}") from exc
+        raise UsageError(f"Failed to parse JSON inputs from {where}: {exc}") from exc
     if not isinstance(value, dict):
-        raise CogError(f"JSON inputs from {where} must be an object, like {{\"name\": \"value\"}}")
+        raise UsageError(f"JSON inputs from {where} must be an object, like {{\"name\": \"value\"}}")
     return value
 
 
@@ -70,7 +70,7 @@ def build_payload(
 ) -> dict[str, Any]:
     """Parse, coerce and validate inputs; files become data URLs. Raises before anything runs."""
     if flags and json_source is not None:
-        raise CogError("Must use one of --json or --input to provide model inputs")
+        raise UsageError("Must use one of --json or --input to provide model inputs")
     if json_source is not None:
         payload = read_json_inputs(json_source, stdin=stdin, cwd=cwd)
         check_unknown(schema, payload)
@@ -115,7 +115,7 @@ def _coerce_one(schema: ModelSchema, prop: JSON, value: str, cwd: Path | None) -
         try:
             return json.loads(value)
         except json.JSONDecodeError as exc:
-            raise CogError(f"Failed to parse input '{value}' as JSON: {exc}") from exc
+            raise UsageError(f"Failed to parse input '{value}' as JSON: {exc}") from exc
     candidate: Any = None
     if value in ("true", "false") and "boolean" in accepted:
         candidate = value == "true"

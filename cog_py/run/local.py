@@ -17,7 +17,7 @@ from typing import Any
 
 from cog_py import labels
 from cog_py._version import __version__
-from cog_py.errors import CogError
+from cog_py.errors import CogError, UsageError
 from cog_py.run.schema import ModelSchema
 from cog_py.ui import UI
 
@@ -52,7 +52,7 @@ def docker_client() -> Any:
 def check_image_name(image: str) -> None:
     """`cog predict name=value` is a forgotten `-i`, as Cog says."""
     if "=" in image:
-        raise CogError(f"Invalid image name '{image}'. Did you forget `-i`?")
+        raise UsageError(f"Invalid image name '{image}'. Did you forget `-i`?")
 
 
 def schema_from_source(project_dir: Path, ref: str | None, mode: str) -> ModelSchema | None:
@@ -105,7 +105,7 @@ def container_env(user_env: Sequence[str], *, debug: bool, environ: Mapping[str,
     for item in user_env:
         name, sep, value = item.partition("=")
         if not sep or not _ENV_NAME.match(name):
-            raise CogError(f"Invalid environment variable '{item}', expected format is 'NAME=value'")
+            raise UsageError(f"Invalid environment variable '{item}', expected format is 'NAME=value'")
         pairs.append((name, value))
     pairs.append(("LOG_FORMAT", "console"))
     pairs.append(("COG_LOG_LEVEL", "debug" if debug else "warning"))

@@ -8,7 +8,7 @@ import mimetypes
 import urllib.parse
 from pathlib import Path
 
-from cog_py.errors import CogError
+from cog_py.errors import ModelServerError, UsageError
 
 OCTET_STREAM = "application/octet-stream"
 
@@ -88,7 +88,7 @@ def encode_file(path: Path) -> str:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise CogError(f"Failed to read file {path}: {exc.strerror or exc}") from exc
+        raise UsageError(f"Failed to read file {path}: {exc.strerror or exc}") from exc
     return f"data:{mime_for_path(path)};base64,{base64.b64encode(data).decode('ascii')}"
 
 
@@ -100,7 +100,7 @@ def is_data_url(value: object) -> bool:
 def decode_data_url(url: str) -> tuple[str, bytes]:
     """Split a data URL into (mime, bytes). `data:None;base64,` (an unknown type) is tolerated."""
     if not url.startswith("data:") or "," not in url:
-        raise CogError(f"Output is not a data URL: {url[:60]}")
+        raise ModelServerError(f"Output is not a data URL: {url[:60]}")
     header, _, payload = url[5:].partition(",")
     parts = header.split(";")
     mime = parts[0] if parts[0] and parts[0] != "None" else OCTET_STREAM
@@ -108,5 +108,5 @@ def decode_data_url(url: str) -> tuple[str, bytes]:
         try:
             return mime, base64.b64decode(payload, validate=False)
         except (binascii.Error, ValueError) as exc:
-            raise CogError(f"Output data URL is not valid base64: {exc}") from exc
+            raise ModelServerError(f"Output data URL is not valid base64: {exc}") from exc
     return mime, urllib.parse.unquote_to_bytes(payload)

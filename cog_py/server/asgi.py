@@ -21,8 +21,6 @@ Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
-_JSON = [(b"content-type", b"application/json")]
-
 NOT_READY = jsonc.dumps({"error": "Setup has not finished yet. Wait until it has finished, or GET /health-check for status.",
                          "status": "failed"})
 SETUP_FAILED_BODY = jsonc.dumps({"error": "Setup failed: this model cannot run predictions. GET /health-check for the logs.",
@@ -61,10 +59,6 @@ class Creator:
         self.runner = runner
         self.kind = kind
         self.id_word = "prediction" if kind == "predictions" else "training"
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path_id = scope.get("path_params", {}).get("prediction_id") or scope.get("path_params", {}).get("training_id")
-        await self.create(scope, receive, send, path_id)
 
     async def create(self, scope: Scope, receive: Receive, send: Send, path_id: str | None = None) -> None:
         runner = self.runner
@@ -158,7 +152,7 @@ class Creator:
                     await respond(send, 422, blob)
                     return
             await respond(send, 202, jsonc.dumps({"id": pred_id, "status": "starting",
-                                                   "created_at": _iso(now)}))
+                                                   "created_at": protocol.iso(now)}))
         else:
             await self._wait_sync(pending, receive, send)
 
@@ -187,12 +181,6 @@ class Creator:
         if snap is None:
             snap = jsonc.dumps({"id": pending.id, "status": "starting"})
         await respond(send, 202, snap)
-
-
-def _iso(ts: float) -> str:
-    from datetime import datetime, timezone
-
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat()
 
 
 class FastPath:

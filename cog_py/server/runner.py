@@ -13,6 +13,7 @@ from collections import deque
 from typing import Any
 
 from cog_py import protocol
+from cog_py.protocol import iso
 from cog_py.server import jsonc
 from cog_py.server.metrics import Metrics
 from cog_py.server.settings import Settings
@@ -25,12 +26,6 @@ log = logging.getLogger("cog_py.server")
 
 STARTING, READY, SETUP_FAILED, DEFUNCT, UNKNOWN = (Health.STARTING, Health.READY, Health.SETUP_FAILED, Health.DEFUNCT,
                                                   Health.UNKNOWN)
-
-
-def iso(ts: float) -> str:
-    from datetime import datetime, timezone
-
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat()
 
 
 class Pending:
@@ -331,7 +326,7 @@ class Runner:
         self._health_inflight = fut
         worker.send({"t": protocol.HEALTH, "seq": seq})
         try:
-            return await asyncio.wait_for(asyncio.shield(fut), self.settings.health_timeout)
+            return await asyncio.wait_for(asyncio.shield(fut), self.settings.health_backstop)
         except asyncio.TimeoutError:
             self._health_waiters.pop(seq, None)
             return "Healthcheck failed: user-defined healthcheck timed out after 5.0 seconds"

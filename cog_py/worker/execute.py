@@ -15,7 +15,7 @@ import traceback
 from typing import Any, Callable
 
 from cog_py import protocol
-from cog_py.errors import InputValidationError
+from cog_py.errors import InputPreparationError, InputValidationError
 from cog_py.sdk.predictor import CancelationException
 from cog_py.worker.capture import current_target
 from cog_py.worker.record import Record, dumps, redact, validation_body
@@ -82,7 +82,7 @@ class Executor:
             rec.input = redact(payload, self.secret_names)
             prepared = self._prepare(self.info, payload, tmpdir=self.tmpdir)
         except InputValidationError as exc:
-            if type(exc).__name__ != "InputPreparationError":
+            if not isinstance(exc, InputPreparationError):
                 body = validation_body(exc.errors, getattr(exc, "details", None))
                 self.close(rec, {"t": protocol.DONE, "id": rec.id, "status": "failed", "code": 422}, body)
                 return rec, None, None

@@ -8,21 +8,14 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timezone
 from typing import Any, Callable
 
 from cog_py import protocol
+from cog_py.protocol import iso
 
 REDACTED = "**********"
 
 Send = Callable[[dict[str, Any], bytes], None]
-
-
-def iso(ts: float | None) -> str | None:
-    """RFC 3339 UTC with microseconds, as Cog's legacy server wrote timestamps."""
-    if ts is None:
-        return None
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat()
 
 
 def dumps(obj: Any) -> bytes:
