@@ -6,7 +6,8 @@ Wire format, one frame per message over a stream socket (a socketpair)::
 
     >II header_len blob_len | header: compact JSON object | blob: raw bytes (may be empty)
 
-The header always has `t` (the message type, one of the constants below). The blob carries bulk
+The header always has `t` (the message type, one of the constants below); each kind is a frozen
+dataclass below (`Predict`, `Done`, ...) whose fields are the header's other keys, in order. The blob carries bulk
 bytes that need no re-encoding on the way through: the raw HTTP request body towards the worker,
 ready-made response/snapshot JSON towards the parent. The parent may encode headers with a faster
 JSON library; any compact JSON object is valid.
@@ -34,8 +35,9 @@ from __future__ import annotations
 
 import json
 import struct
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, overload
+from typing import Any, Callable, Union, overload
 
 PREDICT = "predict"
 CANCEL = "cancel"
@@ -111,3 +113,141 @@ class FrameDecoder:
         if pos:
             del buf[:pos]
         return frames
+
+
+# -- typed messages: one frozen dataclass per kind -------------------------------------------
+# A message's header is {"t": KIND, **fields} in field order (the bytes on the wire are those of
+# the dicts the two sides exchanged before). `decode_*` turns a received header back into one.
+
+@dataclass(frozen=True)
+class Predict:
+    T = PREDICT
+    id: str
+    created_at: float = 0.0
+    kind: str = "predictions"          # or "trainings"
+    wh: list[str] | None = None        # webhook events the worker reports (the filter less "completed")
+    sse: bool = False                  # keep the events (a streaming client may subscribe)
+    ack: bool = False                  # send ACCEPTED once the inputs are valid
+
+
+@dataclass(frozen=True)
+class Cancel:
+    T = CANCEL
+    id: str
+
+
+@dataclass(frozen=True)
+class SnapshotRequest:
+    T = SNAPSHOT
+    id: str
+
+
+@dataclass(frozen=True)
+class HealthRequest:
+    T = HEALTH
+    seq: int
+
+
+@dataclass(frozen=True)
+class Shutdown:
+    T = SHUTDOWN
+
+
+@dataclass(frozen=True)
+class SetupLog:
+    T = SETUP_LOG
+    data: str
+
+
+@dataclass(frozen=True)
+class Gpu:
+    T = GPU
+    report: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Ready:
+    T = READY
+    info: dict[str, Any]
+    schema: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class SetupFailed:
+    T = SETUP_FAILED
+    error: str
+
+
+@dataclass(frozen=True)
+class Accepted:
+    T = ACCEPTED
+    id: str
+
+
+@dataclass(frozen=True)
+class Webhook:
+    T = WEBHOOK
+    id: str
+    event: str
+
+
+@dataclass(frozen=True)
+class Sse:
+    T = SSE
+    id: str
+    event: str
+    data: str
+
+
+@dataclass(frozen=True)
+class Done:
+    T = DONE
+    id: str
+    status: str
+    code: int = 200
+
+
+@dataclass(frozen=True)
+class SnapshotReply:
+    T = SNAPSHOT
+    id: str
+    found: bool = False
+
+
+@dataclass(frozen=True)
+class HealthReply:
+    T = HEALTH
+    seq: int
+    error: str | None = None
+
+
+ToWorker = Union[Predict, Cancel, SnapshotRequest, HealthRequest, Shutdown]
+ToParent = Union[SetupLog, Gpu, Ready, SetupFailed, Accepted, Webhook, Sse, Done, SnapshotReply, HealthReply]
+
+_TO_WORKER: dict[str, Any] = {c.T: c for c in (Predict, Cancel, SnapshotRequest, HealthRequest, Shutdown)}
+_TO_PARENT: dict[str, Any] = {c.T: c for c in (SetupLog, Gpu, Ready, SetupFailed, Accepted, Webhook, Sse, Done,
+                                               SnapshotReply, HealthReply)}
+
+
+def header_of(msg: ToWorker | ToParent) -> dict[str, Any]:
+    """The frame header of `msg`: its kind under `t`, then its fields in order."""
+    return {"t": msg.T, **msg.__dict__}
+
+
+def encode(msg: ToWorker | ToParent, blob: bytes = b"", dumps: Callable[[Any], bytes] = _dumps) -> bytes:
+    """One frame carrying `msg` (and `blob`)."""
+    return encode_frame(header_of(msg), blob, dumps)
+
+
+def decode_to_worker(header: dict[str, Any]) -> ToWorker:
+    """The message a parent -> worker header carries (`header` is consumed)."""
+    cls = _TO_WORKER[header.pop("t")]
+    msg: ToWorker = cls(**header)
+    return msg
+
+
+def decode_to_parent(header: dict[str, Any]) -> ToParent:
+    """The message a worker -> parent header carries (`header` is consumed)."""
+    cls = _TO_PARENT[header.pop("t")]
+    msg: ToParent = cls(**header)
+    return msg

@@ -122,8 +122,8 @@ class Creator:
         pending = runner.admit(pred_id, now)
         # A @streaming model keeps every prediction's events, so a client can subscribe late.
         keep_events = sse or (self.kind == "predictions" and bool(runner.info.get("streaming")))
-        header: dict[str, Any] = {"t": protocol.PREDICT, "id": pred_id, "created_at": now, "kind": self.kind,
-                                  "wh": None, "sse": keep_events, "ack": prefer_async and not sse}
+        ack = prefer_async and not sse
+        wh: list[str] | None = None
         webhook = body.get("webhook")
         if isinstance(webhook, str) and webhook.startswith(("http://", "https://")):
             wanted = body.get("webhook_events_filter")
@@ -134,17 +134,17 @@ class Creator:
             pending.webhook = WebhookSender(webhook, webhook_events, throttle=s.throttle_interval, retries=s.webhook_retries,
                                             backoff=s.webhook_backoff, timeout=s.webhook_timeout,
                                             token=s.webhook_auth_token, trace_headers=trace)
-            header["wh"] = sorted(webhook_events - {"completed"})
+            wh = sorted(webhook_events - {"completed"})
         if keep_events:
             pending.stream = EventStream(runner.settings.stream_history)
             pending.via_sse = sse
-        if header["ack"]:
+        if ack:
             pending.accepted = asyncio.get_running_loop().create_future()
-        runner.dispatch(header, raw)
+        runner.dispatch(protocol.Predict(pred_id, now, self.kind, wh, keep_events, ack), raw)
         if sse:
             await stream_response(pending.stream, send, receive, replay=True,  # type: ignore[arg-type]
                                   on_last_gone=lambda: None if runner.cancel(pred_id) else None)
-        elif header["ack"]:
+        elif ack:
             await pending.accepted  # type: ignore[misc]
             if pending.done.done():
                 status, code, blob = pending.done.result()

@@ -21,7 +21,7 @@ from cog_py import protocol
 from cog_py.server import jsonc
 from cog_py.server.settings import Settings
 
-OnMessage = Callable[[dict[str, Any], bytes], None]
+OnMessage = Callable[[protocol.ToParent, bytes], None]
 
 # Environment variables the worker (user code) never sees.
 PARENT_ONLY_ENV = ("WEBHOOK_AUTH_TOKEN",)
@@ -79,8 +79,9 @@ class _Protocol(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         on_message = self.handle.on_message
+        decode = protocol.decode_to_parent
         for header, blob in self.decoder.feed(data):
-            on_message(header, blob)
+            on_message(decode(header), blob)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.handle._died()
@@ -119,9 +120,9 @@ class WorkerHandle:
         if self.proc.poll() is not None:
             self._died()
 
-    def send(self, header: dict[str, Any], blob: bytes = b"") -> None:
+    def send(self, msg: protocol.ToWorker, blob: bytes = b"") -> None:
         if self._transport is not None and not self.dead:
-            self._transport.write(protocol.encode_frame(header, blob, jsonc.dumps_frame_header))
+            self._transport.write(protocol.encode(msg, blob, jsonc.dumps_frame_header))
 
     def kill(self) -> None:
         self.expected_exit = True
@@ -155,7 +156,7 @@ class WorkerHandle:
         """Ask the worker to exit; kill it if it does not."""
         self.expected_exit = True
         if self.proc.poll() is None:
-            self.send({"t": protocol.SHUTDOWN})
+            self.send(protocol.Shutdown())
             try:
                 await asyncio.wait_for(asyncio.to_thread(self.proc.wait, timeout + 1), timeout)
             except (asyncio.TimeoutError, subprocess.TimeoutExpired):
