@@ -61,3 +61,8 @@ def test_messages_are_frozen():
 
     with pytest.raises(dataclasses.FrozenInstanceError):
         protocol.Done("p1", "succeeded").status = "failed"  # type: ignore[misc]
+
+
+def test_a_left_out_field_decodes_as_its_default():
+    done = protocol.decode_to_parent({"t": "done", "id": "p1", "status": "failed"})
+    assert done == protocol.Done("p1", "failed", 200) and done.code == 200
