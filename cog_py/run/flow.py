@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from cog_py.docker.run import ContainerSpec, model_container, use_host_network
-from cog_py.errors import CogError
+from cog_py.errors import UsageError
 from cog_py.run.client import ModelClient, SSEEvent, free_port
 from cog_py.run.inputs import build_payload
 from cog_py.run.local import (
@@ -75,7 +75,7 @@ def run_prediction(opts: PredictOptions, config: Config | None, ui: UI, *, stdin
         schema, image, model_gpu = model.schema, model.image, model.gpu
     else:
         if config is None:
-            raise CogError("a local run needs the project's cog.yaml (or an IMAGE to run)")
+            raise UsageError("a local run needs the project's cog.yaml (or an IMAGE to run)")
         project_dir = config.project_dir
         ref = config.train if train else config.predict
         schema = schema_from_source(project_dir, ref, opts.mode)
@@ -129,7 +129,7 @@ def request_context(use_replicate_token: bool, environ: Mapping[str, str] = os.e
         return None
     token = environ.get("REPLICATE_API_TOKEN")
     if not token:
-        raise CogError("Failed to find REPLICATE_API_TOKEN in the current environment when called with --use-replicate-token",
+        raise UsageError("Failed to find REPLICATE_API_TOKEN in the current environment when called with --use-replicate-token",
                        hint="export REPLICATE_API_TOKEN=r8_... (your API token from replicate.com/account/api-tokens)")
     return {"replicate_api_token": token}
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from cog_py import labels
 from cog_py._version import __version__
-from cog_py.errors import CogError, UsageError
+from cog_py.errors import ConfigError, UsageError
 from cog_py.run.schema import ModelSchema
 from cog_py.ui import UI
 
@@ -61,7 +61,7 @@ def schema_from_source(project_dir: Path, ref: str | None, mode: str) -> ModelSc
     from cog_py.predictor.static import StaticSchemaUnresolved, inspect_source
 
     if not ref:
-        raise CogError("no predict or train reference found in cog.yaml" if mode == "predict"
+        raise ConfigError("no predict or train reference found in cog.yaml" if mode == "predict"
                        else "no train reference found in cog.yaml",
                        hint=f"Add `{'predict' if mode == 'predict' else 'train'}: \"file.py:Name\"` to cog.yaml.")
     try:
@@ -78,7 +78,7 @@ def inspect_image(client: Any, image: str, mode: str, *, say: Say) -> ImageModel
 
     image_labels = get_or_pull(client, image, say=say)
     if labels.COG_CONFIG not in image_labels:
-        raise CogError(f"{image} is not a Cog model (it has no {labels.COG_CONFIG} label)")
+        raise UsageError(f"{image} is not a Cog model (it has no {labels.COG_CONFIG} label)")
     try:
         config = json.loads(image_labels[labels.COG_CONFIG])
     except ValueError:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from cog_py.errors import CogError
+from cog_py.errors import CogError, UsageError
 from cog_py.run.mime import decode_data_url, extension_for_mime, is_data_url
 from cog_py.run.schema import JSON, is_uri
 
@@ -47,10 +47,10 @@ def resolve_output_path(opts: OutputOptions, *, cwd: Path) -> Path:
     else:
         path = cwd / default
         if path.is_dir():
-            raise CogError(f'Default output name "{default}" conflicts with directory, provide --output')
+            raise UsageError(f'Default output name "{default}" conflicts with directory, provide --output')
     parent = path.parent
     if not parent.is_dir() or not os.access(parent, os.W_OK):
-        raise CogError(f"Output directory is not writable: {parent}")
+        raise UsageError(f"Output directory is not writable: {parent}")
     return path
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from cog_py import labels
 from cog_py.docker.registry import parse_ref, push_image
-from cog_py.errors import CogError
+from cog_py.errors import UsageError
 from cog_py.run.local import docker_client
 from cog_py.ui import UI
 
@@ -50,7 +50,7 @@ def push(opts: PushOptions, config: Config, ui: UI) -> str:
     """Build in release mode, push, and return `repo@sha256:...`."""
     target = opts.image or config.image
     if not target:
-        raise CogError(NO_IMAGE)
+        raise UsageError(NO_IMAGE)
     parse_ref(target)  # a bad name fails before the build
     from cog_py.build.image import BuildSettings, build_image
     from cog_py.docker.images import label_image
