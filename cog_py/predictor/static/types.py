@@ -1,6 +1,6 @@
 """Turn annotation expressions from source into `TypeRef`s, exactly as the runtime inspector would.
 
-The rules mirror `cog_py.predictor.annotations` (runtime): inputs are scalars, Path/File/Secret,
+The rules are `cog_py.predictor.typerules`, shared with `cog_py.predictor.annotations` (runtime): inputs are scalars, Path/File/Secret,
 flat lists, dict/TypedDict as opaque objects, Optional and unions of JSON-native members;
 outputs add BaseModel/pydantic/TypedDict classes, typed dicts, nested lists and the iterator
 flavours. Names are resolved through `Resolver`, so `cog.Path`, `from cog import Path as P`,
@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field, replace
-from typing import Callable
 
 from cog_py.errors import SchemaError
+from cog_py.predictor import typerules as rules
 from cog_py.predictor.adt import Kind, OutputMode, OutputType, TypeRef
 from cog_py.predictor.static.classes import ClassReader
 from cog_py.predictor.static.errors import StaticSchemaUnresolved, unresolved_type
@@ -29,7 +29,7 @@ from cog_py.predictor.static.source import (
     Symbol,
 )
 
-Fail = Callable[[str], SchemaError]
+Fail = rules.Fail
 
 _SCALARS = {
     ("builtins", "str"): Kind.STR,
@@ -50,7 +50,6 @@ _DICTS = {("builtins", "dict"), ("typing", "Dict"), ("typing", "Mapping"), ("typ
 _LISTS = {("builtins", "list"), ("typing", "List")}
 _ITERATORS = {("typing", n) for n in ("Iterator", "AsyncIterator", "Generator", "AsyncGenerator")}
 _CONCATENATE = {("cog", "ConcatenateIterator"), ("cog", "AsyncConcatenateIterator")}
-_UNION_OK = {Kind.STR, Kind.INT, Kind.FLOAT, Kind.BOOL, Kind.DICT, Kind.ANY, Kind.LIST}
 
 
 @dataclass
@@ -175,19 +174,15 @@ class TypeReader:
             members = [m for m in ann.union if not m.is_none]
             nullable = len(members) < len(ann.union)
             if not members:
-                raise fail(f"unsupported type {ann.text}")
+                raise rules.unsupported(ann.text, fail)
             if len(members) == 1:
                 return replace(self._input(members[0], fail, prefix), nullable=True)
             refs = []
             for member in members:
-                ref = self._input(member, fail, prefix)
-                if ref.kind not in _UNION_OK or ref.nullable:
-                    raise fail(f"unsupported union member {member.text}: unions may only combine "
-                               "str, int, float, bool, dict, Any and list[...]")
-                refs.append(ref)
+                refs.append(rules.union_member(self._input(member, fail, prefix), member.text, fail))
             return TypeRef(Kind.UNION, members=tuple(refs), nullable=nullable)
         if ann.is_none:
-            raise fail(f"unsupported type {ann.text}")
+            raise rules.unsupported(ann.text, fail)
         leaf = self._leaf(ann)
         if leaf is not None:
             return leaf
@@ -196,10 +191,7 @@ class TypeReader:
         if ann.key in _LISTS:
             if not ann.subscripted:
                 return TypeRef(Kind.LIST, item=TypeRef(Kind.ANY))
-            item = self._input(self.view(ann.module, ann.args[0]), fail, prefix)
-            if item.nullable or item.kind in (Kind.LIST, Kind.UNION):
-                raise fail("nested generics like List[Optional[X]] are not supported")
-            return TypeRef(Kind.LIST, item=item)
+            return rules.input_list(self._input(self.view(ann.module, ann.args[0]), fail, prefix), fail)
         raise self._unknown(ann, fail, prefix)
 
     # -- outputs --------------------------------------------------------------------------
@@ -209,23 +201,22 @@ class TypeReader:
         opaque = self._opaque(ann)
         if opaque is not None:
             if opaque.nullable:
-                raise fail("unsupported output type: Optional is not allowed as a return type")
+                raise fail(rules.OPTIONAL_OUTPUT)
             return OutputType(opaque)
         if ann.key == ("typing", "Annotated"):
             return self.output_type(ann.module, ann.args[0], fail, prefix)
         if ann.key in _CONCATENATE:
             if ann.subscripted:
                 arg = self.view(ann.module, ann.args[0])
-                if arg.key != ("builtins", "str") or arg.subscripted:
-                    raise fail(f"ConcatenateIterator element type must be str, got {arg.text}")
+                rules.concatenate_element(arg.key == ("builtins", "str") and not arg.subscripted, arg.text, fail)
             return OutputType(TypeRef(Kind.STR), OutputMode.CONCATENATE)
         if ann.key in _ITERATORS:
             item = self.output_ref(self.view(ann.module, ann.args[0]), fail, prefix) if ann.subscripted else TypeRef(Kind.ANY)
             return OutputType(item, OutputMode.ITERATOR)
         if ann.union is not None:
             if any(m.is_none for m in ann.union):
-                raise fail("unsupported output type: Optional is not allowed as a return type")
-            raise fail("union types are not supported as output")
+                raise fail(rules.OPTIONAL_OUTPUT)
+            raise fail(rules.UNION_OUTPUT)
         return OutputType(self.output_ref(ann, fail, prefix))
 
     def output_ref(self, ann: Ann, fail: Fail, prefix: str) -> TypeRef:
@@ -239,7 +230,7 @@ class TypeReader:
             members = [m for m in ann.union if not m.is_none]
             if len(members) == 1 and len(members) < len(ann.union):
                 return replace(self.output_ref(members[0], fail, prefix), nullable=True)
-            raise fail("union types are not supported as output")
+            raise fail(rules.UNION_OUTPUT)
         leaf = self._leaf(ann)
         if leaf is not None:
             return leaf
