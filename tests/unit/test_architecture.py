@@ -89,8 +89,9 @@ def module_name(package_root: Path, path: Path) -> str:
     return ".".join(parts)
 
 
-def imported_modules(path: Path, module: str) -> Iterator[tuple[int, str]]:
-    """(line, absolute module) for every import in the file, at any depth."""
+def imported_modules(path: Path, module: str, *, full: bool = False) -> Iterator[tuple[int, str]]:
+    """(line, absolute module) for every import in the file, at any depth; `full` gives
+    `from a import b` as `a.b` always (b may be a module or a name in a)."""
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
         if isinstance(node, ast.Import):
@@ -103,8 +104,8 @@ def imported_modules(path: Path, module: str) -> Iterator[tuple[int, str]]:
                 base = ".".join(anchor + ([base] if base else []))
             for alias in node.names:
                 # `from cog_py import protocol` imports the unit cog_py.protocol, not the package root
-                full = f"{base}.{alias.name}"
-                yield node.lineno, full if unit_of(full) != unit_of(base) else base
+                name = f"{base}.{alias.name}"
+                yield node.lineno, name if full or unit_of(name) != unit_of(base) else base
 
 
 def violations(package_root: Path) -> list[str]:
@@ -191,3 +192,31 @@ def test_the_test_tree_mirrors_the_package_tree() -> None:
               if d.is_dir() and not d.name.startswith((".", "_")) and d.name != "examples"
               and not (ROOT / "cog_py" / d.name / "__init__.py").is_file()]
     assert not strays, f"tests/unit/ folders that name no cog_py package: {strays}"
+
+
+def test_cli_commands_share_options_through_one_module() -> None:
+    """Command modules import cli.console and cli.options, never each other (one floor)."""
+    bad = sibling_imports(ROOT / "cog_py")
+    assert not bad, "shared options belong in cog_py/cli/options.py:\n" + "\n".join(bad)
+
+
+def sibling_imports(package_root: Path) -> list[str]:
+    shared = ("cog_py.cli.console", "cog_py.cli.options")
+    bad = []
+    for path in sorted((package_root / "cli").glob("*.py")):
+        module = module_name(package_root, path)
+        for line, target in imported_modules(path, module, full=True):
+            if not target.startswith("cog_py.cli.") or target.startswith(module + "."):
+                continue
+            if not any(target == s or target.startswith(s + ".") for s in shared):
+                bad.append(f"{path.relative_to(package_root.parent)}:{line}: imports {target}")
+    return bad
+
+
+def test_a_command_importing_a_sibling_is_caught(tmp_path: Path) -> None:
+    cli = tmp_path / "cog_py" / "cli"
+    cli.mkdir(parents=True)
+    (cli / "serve.py").write_text("from cog_py.cli import console\nfrom cog_py.cli.options import EnvOpt\n"
+                                  "from cog_py.cli import predict\nfrom cog_py.cli.build import say\n")
+    assert sibling_imports(tmp_path / "cog_py") == ["cog_py/cli/serve.py:3: imports cog_py.cli.predict",
+                                                    "cog_py/cli/serve.py:4: imports cog_py.cli.build.say"]
