@@ -1,6 +1,9 @@
-"""Client side of a prediction: parse `-i`/`--json` inputs against the model's OpenAPI schema,
-talk to the model's HTTP server, and render the response (stdout, files) as Cog's CLI does.
+"""The local run loop: `cog predict`/`run`/`train` (flow), `cog serve` (serve), `cog exec`
+(attach) and the build-label-push of `cog push` (push), below the CLI.
 
-Nothing here starts containers (that is `cog_py.docker.run`) or prints directly: functions take
-the streams and a logger so the CLI decides where human messages go.
+Each entry point takes its options, the project's loaded `Config` (the CLI reads cog.yaml) and a
+`cog_py.ui.UI` for human messages; nothing here imports `cog_py.cli`. The client side of a
+prediction lives here too: inputs parsed against the model's OpenAPI schema (inputs, validate,
+schema), the model's HTTP server (client) and the response rendered as Cog's CLI does (output,
+mime). Containers are started through `cog_py.docker`, images built through `cog_py.build`.
 """
