@@ -5,6 +5,9 @@
     ├── PredictorError            predict.py cannot be used: import error, bad signature, bad type
     │   └── SchemaError           an input or output type cannot be expressed in the schema
     ├── InputValidationError      prediction inputs do not match the schema (list of (name, msg))
+    │   └── InputPreparationError an input passed the schema but could not be made (a failed download)
+    ├── UsageError                a command-line argument, flag or input value is malformed
+    ├── ModelServerError          the model's HTTP server is unreachable or answered unexpectedly
     ├── BuildError                a Docker build failed or cannot start
     ├── DockerError               the engine is missing, unreachable or refused a request
     └── RegistryError             push/login problems
@@ -49,6 +52,19 @@ class InputValidationError(CogError):
         else:
             message = "input validation failed:\n" + "\n".join(f"- {m}" for _, m in self.errors)
         super().__init__(message, hint)
+
+
+class InputPreparationError(InputValidationError):
+    """An input passed the schema but could not be turned into a value (a failed download).
+    Cog answers it with a failed prediction rather than a 422."""
+
+
+class UsageError(CogError):
+    """A command-line argument, flag or input value is malformed; nothing was built or started."""
+
+
+class ModelServerError(CogError):
+    """The model's HTTP server (in a local container) is unreachable or answered unexpectedly."""
 
 
 class BuildError(CogError):

@@ -6,7 +6,8 @@ Wire format, one frame per message over a stream socket (a socketpair)::
 
     >II header_len blob_len | header: compact JSON object | blob: raw bytes (may be empty)
 
-The header always has `t` (the message type, one of the constants below). The blob carries bulk
+The header always has `t` (the message type, one of the constants below); each kind is a frozen
+dataclass below (`Predict`, `Done`, ...) whose fields are the header's other keys, in order. The blob carries bulk
 bytes that need no re-encoding on the way through: the raw HTTP request body towards the worker,
 ready-made response/snapshot JSON towards the parent. The parent may encode headers with a faster
 JSON library; any compact JSON object is valid.
@@ -32,9 +33,15 @@ Worker -> parent
 
 from __future__ import annotations
 
+import glob
 import json
+import os
+import shutil
 import struct
-from typing import Any, Callable
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable, Union, overload
 
 PREDICT = "predict"
 CANCEL = "cancel"
@@ -53,7 +60,21 @@ DONE = "done"
 
 # Environment variables the parent sets for the worker.
 ENV_FD = "COG_WORKER_FD"             # inherited socket fd number
-ENV_CONFIG = "COG_WORKER_CONFIG"     # JSON: WorkerConfig fields
+ENV_CONFIG = "COG_WORKER_CONFIG"     # JSON object built by cog_py.server.supervisor.worker_config()
+
+
+
+@overload
+def iso(ts: float) -> str: ...
+@overload
+def iso(ts: None) -> None: ...
+def iso(ts: float | None) -> str | None:
+    """An epoch time as RFC 3339 UTC with microseconds, as Cog's server writes timestamps (both
+    sides render them: the worker in snapshots, the parent in health and early answers)."""
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat()
+
 
 PREFIX = struct.Struct(">II")
 PREFIX_SIZE = PREFIX.size
@@ -96,3 +117,163 @@ class FrameDecoder:
         if pos:
             del buf[:pos]
         return frames
+
+
+# -- typed messages: one frozen dataclass per kind -------------------------------------------
+# A message's header is {"t": KIND, **fields} in field order (the bytes on the wire are those of
+# the dicts the two sides exchanged before). `decode_*` turns a received header back into one.
+
+@dataclass(frozen=True)
+class Predict:
+    T = PREDICT
+    id: str
+    created_at: float = 0.0
+    kind: str = "predictions"          # or "trainings"
+    wh: list[str] | None = None        # webhook events the worker reports (the filter less "completed")
+    sse: bool = False                  # keep the events (a streaming client may subscribe)
+    ack: bool = False                  # send ACCEPTED once the inputs are valid
+
+
+@dataclass(frozen=True)
+class Cancel:
+    T = CANCEL
+    id: str
+
+
+@dataclass(frozen=True)
+class SnapshotRequest:
+    T = SNAPSHOT
+    id: str
+
+
+@dataclass(frozen=True)
+class HealthRequest:
+    T = HEALTH
+    seq: int
+
+
+@dataclass(frozen=True)
+class Shutdown:
+    T = SHUTDOWN
+
+
+@dataclass(frozen=True)
+class SetupLog:
+    T = SETUP_LOG
+    data: str
+
+
+@dataclass(frozen=True)
+class Gpu:
+    T = GPU
+    report: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Ready:
+    T = READY
+    info: dict[str, Any]
+    schema: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class SetupFailed:
+    T = SETUP_FAILED
+    error: str
+
+
+@dataclass(frozen=True)
+class Accepted:
+    T = ACCEPTED
+    id: str
+
+
+@dataclass(frozen=True)
+class Webhook:
+    T = WEBHOOK
+    id: str
+    event: str
+
+
+@dataclass(frozen=True)
+class Sse:
+    T = SSE
+    id: str
+    event: str
+    data: str
+
+
+@dataclass(frozen=True)
+class Done:
+    T = DONE
+    id: str
+    status: str
+    code: int = 200
+
+
+@dataclass(frozen=True)
+class SnapshotReply:
+    T = SNAPSHOT
+    id: str
+    found: bool = False
+
+
+@dataclass(frozen=True)
+class HealthReply:
+    T = HEALTH
+    seq: int
+    error: str | None = None
+
+
+ToWorker = Union[Predict, Cancel, SnapshotRequest, HealthRequest, Shutdown]
+ToParent = Union[SetupLog, Gpu, Ready, SetupFailed, Accepted, Webhook, Sse, Done, SnapshotReply, HealthReply]
+
+_TO_WORKER: dict[str, Any] = {c.T: c for c in (Predict, Cancel, SnapshotRequest, HealthRequest, Shutdown)}
+_TO_PARENT: dict[str, Any] = {c.T: c for c in (SetupLog, Gpu, Ready, SetupFailed, Accepted, Webhook, Sse, Done,
+                                               SnapshotReply, HealthReply)}
+
+
+def header_of(msg: ToWorker | ToParent) -> dict[str, Any]:
+    """The frame header of `msg`: its kind under `t`, then its fields in order."""
+    return {"t": msg.T, **msg.__dict__}
+
+
+def encode(msg: ToWorker | ToParent, blob: bytes = b"", dumps: Callable[[Any], bytes] = _dumps) -> bytes:
+    """One frame carrying `msg` (and `blob`)."""
+    return encode_frame(header_of(msg), blob, dumps)
+
+
+# Decoding fills the instance's __dict__ from the header instead of calling the frozen __init__
+# (a third of the cost on the per-request path); a key the sender left out reads as the field's
+# default, which is a class attribute of the dataclass.
+_new = object.__new__
+
+
+def decode_to_worker(header: dict[str, Any]) -> ToWorker:
+    """The message a parent -> worker header carries (`header` is consumed)."""
+    msg: ToWorker = _new(_TO_WORKER[header.pop("t")])
+    msg.__dict__.update(header)
+    return msg
+
+
+def decode_to_parent(header: dict[str, Any]) -> ToParent:
+    """The message a worker -> parent header carries (`header` is consumed)."""
+    msg: ToParent = _new(_TO_PARENT[header.pop("t")])
+    msg.__dict__.update(header)
+    return msg
+
+
+# The worker's file inputs live in `cog-inputs-<pid>-<random>` in TMPDIR: the worker removes its
+# directory when it exits, the parent removes what a killed worker left (both sides know the name).
+INPUT_DIR_PREFIX = "cog-inputs-"
+
+
+def input_dir(pid: int | None = None) -> str:
+    """A fresh (not yet created) input directory name for worker `pid` (default: this process)."""
+    return os.path.join(tempfile.gettempdir(), f"{INPUT_DIR_PREFIX}{pid or os.getpid()}-{os.urandom(4).hex()}")
+
+
+def remove_input_dirs(pid: int) -> None:
+    """Remove every input directory worker `pid` made (it has exited; the names are its own)."""
+    for path in glob.glob(os.path.join(tempfile.gettempdir(), f"{INPUT_DIR_PREFIX}{pid}-*")):
+        shutil.rmtree(path, ignore_errors=True)

@@ -31,6 +31,7 @@ from cog_py.config.checks import check_predictor_refs
 from cog_py.config.models import Config
 from cog_py.errors import BuildError, CogError, ConfigError
 from cog_py.predictor.openapi import openapi_json
+from cog_py.ui import UI
 
 Say = Callable[[str], None]
 
@@ -85,7 +86,7 @@ def image_name(config: Config, tag: str | None = None) -> str:
     return ("cog-" + base)[:30]
 
 
-def prepare(config: Config, settings: BuildSettings, say: Say, *, for_debug: bool = False) -> Prepared:
+def prepare(config: Config, settings: BuildSettings, ui: UI, *, for_debug: bool = False) -> Prepared:
     """Schema, CA cert, weights, plan and Dockerfile: no engine needed."""
     refs = check_predictor_refs(config.predict, config.train, config.project_dir, (config.predict_key, "train"))
     if refs:
@@ -102,7 +103,7 @@ def prepare(config: Config, settings: BuildSettings, say: Say, *, for_debug: boo
         schema = static_schema(config)
     ca = load_ca_cert()
     if ca is not None and not for_debug:
-        say("Injecting CA certificate from COG_CA_CERT")
+        ui.info("Injecting CA certificate from COG_CA_CERT")
     project = scan_project(config.project_dir)
     weights = find_weights(project) if settings.separate_weights else ()
     secrets = tuple(parse_secret(s, config.project_dir) for s in settings.secrets)
@@ -113,15 +114,15 @@ def prepare(config: Config, settings: BuildSettings, say: Say, *, for_debug: boo
     )
     plan = make_plan(config, options)
     for warning in (*plan.warnings, *undeclared_cog_packages(config)):
-        say(f"Warning: {warning}")
+        ui.warn(warning)
     if for_debug:
         for note in plan.notes:
-            say(note)
+            ui.info(note)
     given = {s.id for s in secrets}
     for step in plan.runs:
         for mount in step.mounts:
             if mount.id not in given and not for_debug:
-                say(f"Warning: build.run mounts secret '{mount.id}' but no --secret id={mount.id},... was given")
+                ui.warn(f"build.run mounts secret '{mount.id}' but no --secret id={mount.id},... was given")
     return Prepared(plan=plan, dockerfile=render_dockerfile(plan), project=project, schema=schema, secrets=secrets)
 
 
@@ -143,14 +144,15 @@ def _context(prep: Prepared, say: Say, *, dockerfile: str, extra: dict[str, byte
     return write_context(plan, dockerfile, prep.project, generated=generated, files=files)
 
 
-def build_image(config: Config, settings: BuildSettings, say: Say, *, client: Any = None) -> BuiltImage:
+def build_image(config: Config, settings: BuildSettings, ui: UI, *, client: Any = None) -> BuiltImage:
     """Build (and in release mode label) the image for `config`; return its name and size."""
     from cog_py.docker.client import connect
 
+    say = ui.info
     started = time.monotonic()
     name = image_name(config, settings.tag)
     say(f"Building Docker image from environment in cog.yaml as {name}...")
-    prep = prepare(config, settings, say)
+    prep = prepare(config, settings, ui)
     if client is not None:
         return _build(config, settings, prep, name, client, say, started)
     client = connect()

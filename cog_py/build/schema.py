@@ -42,7 +42,7 @@ def static_schema(config: Config) -> StaticSchema:
     """Inspect the predictor (and trainer) without importing them; fail fast on real mistakes."""
     from cog_py.predictor.openapi import render_openapi
     from cog_py.predictor.static import inspect_source
-    from cog_py.predictor.static_errors import StaticSchemaUnresolved
+    from cog_py.predictor.static.errors import StaticSchemaUnresolved
 
     if not config.predict and not config.train:
         raise BuildError(
@@ -64,8 +64,8 @@ def static_schema(config: Config) -> StaticSchema:
 
 
 def probe_command(config: Config) -> list[str]:
-    """The in-image command that prints the schema (schema_probe.py)."""
-    cmd = ["python", "-m", "cog_py.build.schema_probe", "--version", __version__]
+    """The in-image command that prints the schema (cog_py/predictor/schema_probe.py)."""
+    cmd = ["python", "-m", "cog_py.predictor.schema_probe", "--version", __version__]
     if config.predict:
         cmd += ["--predict", config.predict]
     if config.train:

@@ -2,48 +2,21 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from cog_py.cli import console
-from cog_py.cli.options import DEFAULT_CONFIG_FILE, ConfigFileOption, read_config
-from cog_py.errors import CogError
-
-PROGRESS_MODES = ("auto", "tty", "plain", "quiet")
-
-ProgressOption = Annotated[
-    Optional[str],
-    typer.Option("--progress", metavar="MODE",
-                 help="Build output: auto, plain or quiet (default: $BUILDKIT_PROGRESS, plain if TERM=dumb, else auto)."),
-]
-UseCudaBaseImageOption = Annotated[
-    str,
-    typer.Option("--use-cuda-base-image", metavar="auto|true|false",
-                 help="GPU models: build on nvidia/cuda (true) or on python:X.Y-slim with CUDA wheels (false)."),
-]
-SeparateWeightsOption = Annotated[
-    bool, typer.Option("--separate-weights", help="Put large weight files (>= 10 MiB) in a layer of their own, before the code."),
-]
-
-
-def progress_mode(value: str | None, environ: dict[str, str] | None = None) -> str:
-    """Resolve --progress: explicit, $BUILDKIT_PROGRESS, `plain` when TERM=dumb, else `auto`."""
-    env = dict(os.environ if environ is None else environ)
-    mode = (value or env.get("BUILDKIT_PROGRESS") or ("plain" if env.get("TERM") == "dumb" else "auto")).lower()
-    if mode not in PROGRESS_MODES:
-        raise CogError(f"invalid --progress {mode!r}: use one of auto, plain, quiet")
-    return "auto" if mode == "tty" else mode
-
-
-def say(message: str) -> None:
-    """Build messages to stderr; warnings in warning style."""
-    if message.startswith("Warning: "):
-        console.warn(message[len("Warning: "):])
-    else:
-        console.info(message)
+from cog_py.cli.options import (
+    DEFAULT_CONFIG_FILE,
+    ConfigFileOption,
+    ProgressOption,
+    SeparateWeightsOption,
+    UseCudaBaseImageOption,
+    progress_mode,
+    read_config,
+)
 
 
 def _size(n: int) -> str:
@@ -72,7 +45,7 @@ def build(
         openapi_schema=openapi_schema.resolve() if openapi_schema else None,
         use_cuda_base_image=use_cuda_base_image,
     )
-    result = build_image(config, settings, say)
+    result = build_image(config, settings, console)
     console.success(f"Image built as {result.name} ({_size(result.size)}, {result.seconds:.1f}s)")
 
 

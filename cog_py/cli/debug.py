@@ -7,8 +7,13 @@ from typing import Annotated, Optional
 import typer
 
 from cog_py.cli import console
-from cog_py.cli.build import SeparateWeightsOption, UseCudaBaseImageOption, say
-from cog_py.cli.options import DEFAULT_CONFIG_FILE, ConfigFileOption, read_config
+from cog_py.cli.options import (
+    DEFAULT_CONFIG_FILE,
+    ConfigFileOption,
+    SeparateWeightsOption,
+    UseCudaBaseImageOption,
+    read_config,
+)
 
 
 def debug(
@@ -23,7 +28,7 @@ def debug(
     config = read_config(file)
     settings = BuildSettings(tag=image_name, separate_weights=separate_weights,
                              use_cuda_base_image=use_cuda_base_image)
-    prep = prepare(config, settings, say, for_debug=True)
+    prep = prepare(config, settings, console, for_debug=True)
     if separate_weights:
         console.info("=== Weights (copied into /src in their own layer before the code):")
         for rel in prep.plan.weights or ("(none)",):

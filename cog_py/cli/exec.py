@@ -7,9 +7,17 @@ from typing import Annotated
 import typer
 
 from cog_py.cli import console
-from cog_py.cli.options import DEFAULT_CONFIG_FILE, ConfigFileOption
-from cog_py.cli.build import ProgressOption, UseCudaBaseImageOption
-from cog_py.cli.predict import EnvOpt, GpusOpt, NetworkOpt, local_run
+from cog_py.cli.options import (
+    DEFAULT_CONFIG_FILE,
+    ConfigFileOption,
+    EnvOpt,
+    GpusOpt,
+    NetworkOpt,
+    ProgressOption,
+    UseCudaBaseImageOption,
+    local_run,
+    read_config,
+)
 
 HELP = """Run a command inside the model's Docker environment.
 
@@ -28,11 +36,12 @@ def exec_(
     progress: ProgressOption = None,
     use_cuda_base_image: UseCudaBaseImageOption = "auto",
 ) -> None:
-    from cog_py.predict.attach import ExecOptions, exec_command
+    from cog_py.run.attach import ExecOptions, check_command, exec_command
 
     opts = ExecOptions(command=tuple(command), publish=tuple(publish),
-                       **local_run(env, gpus, network, file, progress, use_cuda_base_image))
-    exec_command(opts, console)
+                       **local_run(env, gpus, network, progress, use_cuda_base_image))
+    check_command(opts)
+    exec_command(opts, read_config(file), console)
 
 
 def register(app: typer.Typer) -> None:

@@ -26,15 +26,15 @@ def login(
 ) -> None:
     from cog_py.docker.registry import check_credentials, registry_host, store_credentials, verify_login
     from cog_py.docker.replicate import is_replicate
-    from cog_py.errors import CogError, DockerError
-    from cog_py.predict.local import docker_client
+    from cog_py.errors import CogError, DockerError, UsageError
+    from cog_py.run.local import docker_client
 
     host = registry_host(registry)
     if password_stdin and token_stdin:
-        raise CogError("Use only one of --password-stdin and --token-stdin")
+        raise UsageError("Use only one of --password-stdin and --token-stdin")
     if is_replicate(host):
         if password_stdin:
-            raise CogError(f"{host} takes a CLI auth token, not a password",
+            raise UsageError(f"{host} takes a CLI auth token, not a password",
                            hint="Pipe the token to `cog login --token-stdin`, or run `cog login` and paste it.")
         _replicate_login(host, username, token_stdin)
         return
@@ -45,7 +45,7 @@ def login(
     else:
         secret = typer.prompt("Password", hide_input=True)
     if not secret:
-        raise CogError("The password is empty")
+        raise UsageError("The password is empty")
     try:
         client = docker_client()
     except DockerError:

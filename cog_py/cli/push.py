@@ -8,8 +8,15 @@ from typing import Annotated, Optional
 import typer
 
 from cog_py.cli import console
-from cog_py.cli.build import ProgressOption, SeparateWeightsOption, UseCudaBaseImageOption
-from cog_py.cli.options import DEFAULT_CONFIG_FILE, ConfigFileOption
+from cog_py.cli.options import (
+    DEFAULT_CONFIG_FILE,
+    ConfigFileOption,
+    ProgressOption,
+    SeparateWeightsOption,
+    UseCudaBaseImageOption,
+    progress_mode,
+    read_config,
+)
 
 HELP = """Build and push the model's image to a Docker registry.
 
@@ -30,16 +37,15 @@ def push(
     openapi_schema: Annotated[Optional[Path], typer.Option("--openapi-schema", metavar="FILE",
                               help="Use this OpenAPI schema instead of generating one.")] = None,
 ) -> None:
-    from cog_py.cli.build import progress_mode
-    from cog_py.predict.push import PushOptions
-    from cog_py.predict.push import push as push_model
+    from cog_py.run.push import PushOptions
+    from cog_py.run.push import push as push_model
 
     opts = PushOptions(
-        image=image, config_file=file, no_cache=no_cache, secrets=tuple(secret), progress=progress_mode(progress),
+        image=image, no_cache=no_cache, secrets=tuple(secret), progress=progress_mode(progress),
         use_cuda_base_image=use_cuda_base_image, separate_weights=separate_weights,
         openapi_schema=openapi_schema.resolve() if openapi_schema else None, cwd=Path.cwd(),
     )
-    ref = push_model(opts, console)
+    ref = push_model(opts, read_config(file), console)
     console.success("Image pushed")
     console.info(f"  image  {ref}")
 

@@ -7,9 +7,17 @@ from typing import Annotated, Optional
 import typer
 
 from cog_py.cli import console
-from cog_py.cli.options import DEFAULT_CONFIG_FILE, ConfigFileOption
-from cog_py.cli.build import ProgressOption, UseCudaBaseImageOption
-from cog_py.cli.predict import EnvOpt, GpusOpt, NetworkOpt, local_run
+from cog_py.cli.options import (
+    DEFAULT_CONFIG_FILE,
+    ConfigFileOption,
+    EnvOpt,
+    GpusOpt,
+    NetworkOpt,
+    ProgressOption,
+    UseCudaBaseImageOption,
+    local_run,
+    read_config,
+)
 
 HELP = """Run the model's HTTP server.
 
@@ -29,12 +37,12 @@ def serve(
     progress: ProgressOption = None,
     use_cuda_base_image: UseCudaBaseImageOption = "auto",
 ) -> None:
-    from cog_py.predict.serve import ServeOptions
-    from cog_py.predict.serve import serve as run_server
+    from cog_py.run.serve import ServeOptions
+    from cog_py.run.serve import serve as run_server
 
     opts = ServeOptions(port=port, host=host, upload_url=upload_url,
-                        **local_run(env, gpus, network, file, progress, use_cuda_base_image))
-    run_server(opts, console)
+                        **local_run(env, gpus, network, progress, use_cuda_base_image))
+    run_server(opts, read_config(file), console)
 
 
 def register(app: typer.Typer) -> None:

@@ -6,9 +6,21 @@ from __future__ import annotations
 import typer
 
 from cog_py.cli import console
-from cog_py.cli.options import DEFAULT_CONFIG_FILE, ConfigFileOption
-from cog_py.cli.build import ProgressOption, UseCudaBaseImageOption
-from cog_py.cli.predict import EnvOpt, GpusOpt, ImageArg, InputOpt, NetworkOpt, OutputOpt, TimeoutOpt, local_run
+from cog_py.cli.options import (
+    DEFAULT_CONFIG_FILE,
+    ConfigFileOption,
+    EnvOpt,
+    GpusOpt,
+    ImageArg,
+    InputOpt,
+    NetworkOpt,
+    OutputOpt,
+    ProgressOption,
+    TimeoutOpt,
+    UseCudaBaseImageOption,
+    local_run,
+    read_config,
+)
 
 HELP = """Run a training.
 
@@ -28,11 +40,11 @@ def train(
     progress: ProgressOption = None,
     use_cuda_base_image: UseCudaBaseImageOption = "auto",
 ) -> None:
-    from cog_py.predict.flow import PredictOptions, run_prediction
+    from cog_py.run.flow import PredictOptions, run_prediction
 
     opts = PredictOptions(image=image, inputs=tuple(inputs), output=output, setup_timeout=setup_timeout, mode="train",
-                          **local_run(env, gpus, network, file, progress, use_cuda_base_image))
-    run_prediction(opts, console)
+                          **local_run(env, gpus, network, progress, use_cuda_base_image))
+    run_prediction(opts, None if image else read_config(file), console)
 
 
 def register(app: typer.Typer) -> None:

@@ -81,7 +81,7 @@ def label_image(client: Any, image: str, new_labels: dict[str, str]) -> None:
         client.images.build(fileobj=buf, custom_context=True, tag=image, labels=new_labels, network_mode="host",
                             rm=True, pull=False)
     except (docker.errors.BuildError, docker.errors.APIError) as exc:
-        raise CogError(f"Failed to label {image}: {exc}") from exc
+        raise DockerError(f"Failed to label {image}: {exc}") from exc
 
 
 def get_or_pull(client: Any, image: str, *, say: Callable[[str], None]) -> Mapping[str, str]:

@@ -11,6 +11,9 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from cog_py.sdk.spec import MISSING as MISSING  # the SDK owns both; re-exported for the inspectors
+from cog_py.sdk.spec import InputSpec as InputSpec
+
 
 class Kind(str, enum.Enum):
     """The kinds of value a schema type can describe."""
@@ -27,26 +30,6 @@ class Kind(str, enum.Enum):
     OBJECT = "object"      # a BaseModel (ours or pydantic) or TypedDict with known fields
     LIST = "list"
     UNION = "union"        # A | B of JSON-native members
-
-
-class _Missing:
-    """Marks "no default": differs from a default of None."""
-
-    _instance: _Missing | None = None
-
-    def __new__(cls) -> _Missing:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "MISSING"
-
-    def __bool__(self) -> bool:
-        return False
-
-
-MISSING: Any = _Missing()
 
 
 @dataclass(frozen=True)
@@ -111,29 +94,13 @@ class InputField:
         return self.default is MISSING and not self.type.nullable
 
 
-@dataclass(frozen=True)
-class InputSpec:
-    """What `Input(...)` says about a parameter. The SDK's `Input()` returns one (as `cog.FieldInfo`)
-    and runtime inspection reads it from the parameter's default; static inspection builds one from
-    the call's keywords. Its field names are the keywords `Input()` accepts, in order."""
-
-    default: Any = MISSING
-    description: str | None = None
-    ge: float | None = None
-    le: float | None = None
-    min_length: int | None = None
-    max_length: int | None = None
-    regex: str | None = None
-    choices: list[Any] | tuple[Any, ...] | None = None
-    deprecated: bool | None = None
-    accept: str | None = None
-
-    def to_field(self, name: str, type: TypeRef, order: int, *, default: Any,
-                 choices: tuple[Any, ...] | None) -> InputField:
-        """The parameter's InputField; `default` and `choices` come already checked and made JSON values."""
-        return InputField(name=name, type=type, order=order, default=default, description=self.description,
-                          ge=self.ge, le=self.le, min_length=self.min_length, max_length=self.max_length,
-                          regex=self.regex, choices=choices, deprecated=self.deprecated, accept=self.accept)
+def input_field(spec: InputSpec, name: str, type: TypeRef, order: int, *, default: Any,
+                choices: tuple[Any, ...] | None) -> InputField:
+    """The parameter's InputField from what `Input(...)` said; `default` and `choices` come already
+    checked and made JSON values."""
+    return InputField(name=name, type=type, order=order, default=default, description=spec.description,
+                      ge=spec.ge, le=spec.le, min_length=spec.min_length, max_length=spec.max_length,
+                      regex=spec.regex, choices=choices, deprecated=spec.deprecated, accept=spec.accept)
 
 
 class OutputMode(str, enum.Enum):

@@ -15,18 +15,16 @@ import os
 import pathlib
 import types
 import typing
-from typing import Any, Callable
+from typing import Any
 
-from cog_py.errors import SchemaError
 from cog_py.predictor.adt import MISSING, Kind, ObjectField, OutputMode, OutputType, TypeRef
+from cog_py.predictor import typerules as rules
+from cog_py.predictor.typerules import Fail
 from cog_py.types import AsyncConcatenateIterator, ConcatenateIterator, File, Opaque, Secret
 
 _SCALARS = {str: Kind.STR, int: Kind.INT, float: Kind.FLOAT, bool: Kind.BOOL}
 _ITERATORS = (abc.Iterator, abc.AsyncIterator, abc.Generator, abc.AsyncGenerator)
 _CONCATENATE = (ConcatenateIterator, AsyncConcatenateIterator)
-_UNION_OK = {Kind.STR, Kind.INT, Kind.FLOAT, Kind.BOOL, Kind.DICT, Kind.ANY, Kind.LIST}
-
-Fail = Callable[[str], SchemaError]
 
 
 def _is_class(tp: Any) -> bool:
@@ -110,11 +108,7 @@ def input_typeref(tp: Any, fail: Fail) -> TypeRef:
             return dataclasses.replace(input_typeref(members[0], fail), nullable=True)
         refs = []
         for member in members:
-            ref = input_typeref(member, fail)
-            if ref.kind not in _UNION_OK or ref.nullable:
-                raise fail(f"unsupported union member {type_name(member)}: unions may only combine "
-                           "str, int, float, bool, dict, Any and list[...]")
-            refs.append(ref)
+            refs.append(rules.union_member(input_typeref(member, fail), type_name(member), fail))
         return TypeRef(Kind.UNION, members=tuple(refs), nullable=nullable)
     leaf = _leaf(tp)
     if leaf is not None:
@@ -126,11 +120,8 @@ def input_typeref(tp: Any, fail: Fail) -> TypeRef:
         return TypeRef(Kind.LIST, item=TypeRef(Kind.ANY))
     if origin is list:
         (arg,) = typing.get_args(tp)
-        item = input_typeref(arg, fail)
-        if item.nullable or item.kind in (Kind.LIST, Kind.UNION):
-            raise fail("nested generics like List[Optional[X]] are not supported")
-        return TypeRef(Kind.LIST, item=item)
-    raise fail(f"unsupported type {type_name(tp)}")
+        return rules.input_list(input_typeref(arg, fail), fail)
+    raise rules.unsupported(type_name(tp), fail)
 
 
 def output_type(tp: Any, fail: Fail) -> OutputType:
@@ -138,14 +129,13 @@ def output_type(tp: Any, fail: Fail) -> OutputType:
     stripped, opaque = _strip_annotated(tp)
     if opaque:
         if _is_union(stripped) and _split_optional(stripped)[1]:
-            raise fail("unsupported output type: Optional is not allowed as a return type")
+            raise fail(rules.OPTIONAL_OUTPUT)
         return OutputType(_opaque(stripped))
     tp = stripped
     origin = typing.get_origin(tp)
     if _is_class(origin) and issubclass(origin, _CONCATENATE):
         (arg,) = typing.get_args(tp)
-        if arg is not str:
-            raise fail(f"ConcatenateIterator element type must be str, got {type_name(arg)}")
+        rules.concatenate_element(arg is str, type_name(arg), fail)
         return OutputType(TypeRef(Kind.STR), OutputMode.CONCATENATE)
     if tp in _CONCATENATE:
         return OutputType(TypeRef(Kind.STR), OutputMode.CONCATENATE)
@@ -155,7 +145,7 @@ def output_type(tp: Any, fail: Fail) -> OutputType:
         return OutputType(item, OutputMode.ITERATOR)
     if _is_union(tp):
         if _split_optional(tp)[1]:
-            raise fail("unsupported output type: Optional is not allowed as a return type")
+            raise fail(rules.OPTIONAL_OUTPUT)
     return OutputType(output_typeref(tp, fail))
 
 
@@ -197,7 +187,7 @@ def output_typeref(tp: Any, fail: Fail, seen: frozenset[Any] = frozenset()) -> T
                 for name, ann, default, required in fields
             )
             return TypeRef(Kind.OBJECT, fields=converted, name=tp.__name__)
-    raise fail(f"unsupported output type {type_name(tp)}")
+    raise rules.unsupported(type_name(tp), fail, output=True)
 
 
 def object_fields(cls: type) -> list[tuple[str, Any, Any, bool | None]] | None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path as _StdPath
 from typing import Any, Callable
 
+from cog_py.errors import InputPreparationError as InputPreparationError  # re-exported
 from cog_py.errors import InputValidationError
 from cog_py.predictor.adt import InputField, Kind, PredictorInfo, TypeRef
 from cog_py.predictor.openapi import input_schema
@@ -27,10 +28,6 @@ from cog_py.predictor.validate import validate_cli_inputs, validate_server_input
 from cog_py.types import File, Path, Secret, URLPath
 
 _MAX_DOWNLOAD_WORKERS = 8
-
-
-class InputPreparationError(InputValidationError):
-    """An input passed the schema but could not be turned into a value (a failed download)."""
 
 
 class InputsCanceled(Exception):

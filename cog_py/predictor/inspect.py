@@ -14,7 +14,7 @@ import typing
 from typing import Any, Callable
 
 from cog_py.errors import PredictorError, SchemaError
-from cog_py.predictor.adt import MISSING, InputField, InputSpec, Kind, OutputMode, PredictorInfo
+from cog_py.predictor.adt import MISSING, InputField, InputSpec, Kind, OutputMode, PredictorInfo, input_field
 from cog_py.predictor.annotations import input_typeref, output_type, type_name
 from cog_py.predictor.checks import check_input
 from cog_py.sdk.input import FieldInfo
@@ -147,7 +147,7 @@ def _input_field(
             raise fail(f"default of type {exc} cannot be written in JSON; use a literal default") from None
     spec = info or InputSpec()
     choices = tuple(_json_default(c) for c in spec.choices) if spec.choices is not None else None
-    field = spec.to_field(param.name, ref, order, default=default, choices=choices)
+    field = input_field(spec, param.name, ref, order, default=default, choices=choices)
     check_input(field, fail)
     return field
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from cog_py.predictor.adt import MISSING
-from cog_py.predictor.adt import InputSpec as FieldInfo  # what `Input(...)` returns; the inspector reads it
+from cog_py.sdk.spec import MISSING
+from cog_py.sdk.spec import InputSpec as FieldInfo  # what `Input(...)` returns; the inspector reads it
 
 __all__ = ["FieldInfo", "Input"]
 

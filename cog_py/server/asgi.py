@@ -13,6 +13,7 @@ from typing import Any, Awaitable, Callable
 from cog_py import protocol
 from cog_py.server import jsonc, jsonscan, limits
 from cog_py.server.runner import READY, STARTING, Runner
+from cog_py.server.state import Health
 from cog_py.server.sse import EventStream, stream_response
 from cog_py.server.webhooks import ALL_EVENTS, WebhookSender
 
@@ -20,7 +21,6 @@ Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
-_JSON = [(b"content-type", b"application/json")]
 _PARENT_KEYS = ("id", "webhook", "webhook_events_filter")
 _SCAN_ABOVE = 1 << 20   # bytes: larger bodies are scanned (jsonscan), smaller ones parsed
 
@@ -50,10 +50,6 @@ class Creator:
         self.runner = runner
         self.kind = kind
         self.id_word = "prediction" if kind == "predictions" else "training"
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path_id = scope.get("path_params", {}).get("prediction_id") or scope.get("path_params", {}).get("training_id")
-        await self.create(scope, receive, send, path_id)
 
     async def create(self, scope: Scope, receive: Receive, send: Send, path_id: str | None = None) -> None:
         runner = self.runner
@@ -114,7 +110,7 @@ class Creator:
         if runner.state != READY or runner.draining:
             runner.metrics.rejected["not_ready"] += 1
             await respond(send, 503, SHUTTING_DOWN if runner.draining else NOT_READY if runner.state == STARTING
-                          else SETUP_FAILED_BODY if runner.state == "SETUP_FAILED" else DEFUNCT_BODY)
+                          else SETUP_FAILED_BODY if runner.state == Health.SETUP_FAILED else DEFUNCT_BODY)
             return
         if len(runner.inflight) >= runner.slots:
             runner.metrics.rejected["at_capacity"] += 1
@@ -131,8 +127,8 @@ class Creator:
         pending = runner.admit(pred_id, now)
         # A @streaming model keeps every prediction's events, so a client can subscribe late.
         keep_events = sse or (self.kind == "predictions" and bool(runner.info.get("streaming")))
-        header: dict[str, Any] = {"t": protocol.PREDICT, "id": pred_id, "created_at": now, "kind": self.kind,
-                                  "wh": None, "sse": keep_events, "ack": prefer_async and not sse}
+        ack = prefer_async and not sse
+        wh: list[str] | None = None
         webhook = body.get("webhook")
         if isinstance(webhook, str) and webhook.startswith(("http://", "https://")):
             wanted = body.get("webhook_events_filter")
@@ -143,17 +139,17 @@ class Creator:
             pending.webhook = WebhookSender(webhook, webhook_events, throttle=s.throttle_interval, retries=s.webhook_retries,
                                             backoff=s.webhook_backoff, timeout=s.webhook_timeout,
                                             token=s.webhook_auth_token, trace_headers=trace)
-            header["wh"] = sorted(webhook_events - {"completed"})
+            wh = sorted(webhook_events - {"completed"})
         if keep_events:
             pending.stream = EventStream(runner.settings.stream_history)
             pending.via_sse = sse
-        if header["ack"]:
+        if ack:
             pending.accepted = asyncio.get_running_loop().create_future()
-        runner.dispatch(header, raw)
+        runner.dispatch(protocol.Predict(pred_id, now, self.kind, wh, keep_events, ack), raw)
         if sse:
             await stream_response(pending.stream, send, receive, replay=True,  # type: ignore[arg-type]
                                   on_last_gone=lambda: None if runner.cancel(pred_id) else None)
-        elif header["ack"]:
+        elif ack:
             await pending.accepted  # type: ignore[misc]
             if pending.done.done():
                 status, code, blob = pending.done.result()
@@ -161,7 +157,7 @@ class Creator:
                     await respond(send, 422, blob)
                     return
             await respond(send, 202, jsonc.dumps({"id": pred_id, "status": "starting",
-                                                   "created_at": _iso(now)}))
+                                                   "created_at": protocol.iso(now)}))
         else:
             await self._wait_sync(pending, receive, send)
 
@@ -190,12 +186,6 @@ class Creator:
         if snap is None:
             snap = jsonc.dumps({"id": pending.id, "status": "starting"})
         await respond(send, 202, snap)
-
-
-def _iso(ts: float) -> str:
-    from datetime import datetime, timezone
-
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat()
 
 
 class FastPath:
@@ -227,5 +217,5 @@ class FastPath:
         error = None
         if runner.state == READY and runner.info.get("has_healthcheck"):
             error = await runner.user_health()
-            status = "UNHEALTHY" if error else runner.status()
+            status = Health.UNHEALTHY if error else runner.status()
         await respond(send, 200, runner.health_body(status, error))

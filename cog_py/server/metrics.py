@@ -23,6 +23,8 @@ from __future__ import annotations
 from bisect import bisect_left
 from typing import Any
 
+from cog_py.server.state import REPORTED
+
 CONTENT_TYPE = b"text/plain; version=0.0.4; charset=utf-8"
 
 PREDICTION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0,
@@ -30,7 +32,7 @@ PREDICTION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 1
 SETUP_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0)
 STATUSES = ("succeeded", "failed", "canceled")
 REJECTIONS = ("at_capacity", "not_ready", "invalid_input")
-STATES = ("STARTING", "READY", "BUSY", "SETUP_FAILED", "DEFUNCT")
+STATES = REPORTED
 
 
 class Histogram:

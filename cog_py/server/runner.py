@@ -13,22 +13,19 @@ from collections import deque
 from typing import Any
 
 from cog_py import protocol
+from cog_py.protocol import iso
 from cog_py.server import jsonc
 from cog_py.server.metrics import Metrics
 from cog_py.server.settings import Settings
 from cog_py.server.sse import EventStream
+from cog_py.server.state import Health
 from cog_py.server.supervisor import Spawned, WorkerHandle, spawn
 from cog_py.server.webhooks import WebhookSender
 
 log = logging.getLogger("cog_py.server")
 
-STARTING, READY, SETUP_FAILED, DEFUNCT, UNKNOWN = "STARTING", "READY", "SETUP_FAILED", "DEFUNCT", "UNKNOWN"
-
-
-def iso(ts: float) -> str:
-    from datetime import datetime, timezone
-
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat()
+STARTING, READY, SETUP_FAILED, DEFUNCT, UNKNOWN = (Health.STARTING, Health.READY, Health.SETUP_FAILED, Health.DEFUNCT,
+                                                  Health.UNKNOWN)
 
 
 class Pending:
@@ -54,7 +51,7 @@ class Runner:
         self.settings = settings
         self.schema = schema                      # the OpenAPI document, as bytes
         self._spawned = spawned
-        self.state = STARTING if settings.ref else UNKNOWN
+        self.state: Health = STARTING if settings.ref else UNKNOWN
         self.info: dict[str, Any] = {}
         self.gpu: dict[str, Any] | None = None
         self.setup_started = time.time()
@@ -72,7 +69,7 @@ class Runner:
         self._health_waiters: dict[int, asyncio.Future[str | None]] = {}
         self._health_inflight: asyncio.Future[str | None] | None = None
         self._setup_timer: asyncio.TimerHandle | None = None
-        self._health_cache: dict[str, bytes] = {}
+        self._health_cache: dict[Health, bytes] = {}
         self._snap_waiters: dict[str, list[asyncio.Future[bytes | None]]] = {}
         self._last_id = 0
         self.idle = asyncio.Event()
@@ -128,49 +125,49 @@ class Runner:
         log.error("setup failed: %s", error)
 
     # -- messages from the worker -----------------------------------------------------------
-    def on_message(self, header: dict[str, Any], blob: bytes) -> None:
-        kind = header["t"]
-        if kind == protocol.DONE:
-            self._on_done(header, blob)
-        elif kind == protocol.ACCEPTED:
-            pending = self.inflight.get(header["id"])
+    def on_message(self, msg: protocol.ToParent, blob: bytes) -> None:
+        kind = type(msg)
+        if kind is protocol.Done:
+            self._on_done(msg, blob)  # type: ignore[arg-type]
+        elif isinstance(msg, protocol.Accepted):
+            pending = self.inflight.get(msg.id)
             if pending is not None and pending.accepted is not None and not pending.accepted.done():
                 pending.accepted.set_result(None)
-        elif kind == protocol.WEBHOOK:
-            pending = self.inflight.get(header["id"])
+        elif isinstance(msg, protocol.Webhook):
+            pending = self.inflight.get(msg.id)
             if pending is not None and pending.webhook is not None:
-                pending.webhook.event(header["event"], blob)
-        elif kind == protocol.SSE:
-            pending = self.inflight.get(header["id"])
+                pending.webhook.event(msg.event, blob)
+        elif isinstance(msg, protocol.Sse):
+            pending = self.inflight.get(msg.id)
             if pending is not None and pending.stream is not None:
-                pending.stream.publish(header["event"], header["data"])
-        elif kind == protocol.SNAPSHOT:
-            for waiter in self._snap_waiters.pop(header["id"], []):
+                pending.stream.publish(msg.event, msg.data)
+        elif isinstance(msg, protocol.SnapshotReply):
+            for waiter in self._snap_waiters.pop(msg.id, []):
                 if not waiter.done():
-                    waiter.set_result(blob if header.get("found") else None)
-        elif kind == protocol.HEALTH:
-            fut = self._health_waiters.pop(header["seq"], None)
+                    waiter.set_result(blob if msg.found else None)
+        elif isinstance(msg, protocol.HealthReply):
+            fut = self._health_waiters.pop(msg.seq, None)
             if fut is not None and not fut.done():
-                fut.set_result(header.get("error"))
-        elif kind == protocol.SETUP_LOG:
-            self.setup_logs.append(header["data"])
+                fut.set_result(msg.error)
+        elif isinstance(msg, protocol.SetupLog):
+            self.setup_logs.append(msg.data)
             self._changed()
-        elif kind == protocol.GPU:
-            self.gpu = header["report"]
+        elif isinstance(msg, protocol.Gpu):
+            self.gpu = msg.report
             self._changed()
-        elif kind == protocol.READY:
-            self._on_ready(header)
-        elif kind == protocol.SETUP_FAILED:
+        elif isinstance(msg, protocol.Ready):
+            self._on_ready(msg)
+        elif isinstance(msg, protocol.SetupFailed):
             if self.worker is not None:
                 self.worker.expected_exit = True
-            self._setup_failed(header["error"])
+            self._setup_failed(msg.error)
 
-    def _on_ready(self, header: dict[str, Any]) -> None:
+    def _on_ready(self, msg: protocol.Ready) -> None:
         if self._setup_timer is not None:
             self._setup_timer.cancel()
-        self.info = header.get("info") or {}
-        if header.get("schema") is not None and self.schema is None:
-            self.schema = jsonc.dumps(header["schema"])
+        self.info = msg.info or {}
+        if msg.schema is not None and self.schema is None:
+            self.schema = jsonc.dumps(msg.schema)
         if self.settings.max_concurrency is None:
             self.slots = self.info.get("concurrency_max") or 1
         if self.worker is not None:
@@ -189,13 +186,13 @@ class Runner:
             except OSError as exc:
                 log.warning("cannot write %s: %s", ready_file, exc)
 
-    def _on_done(self, header: dict[str, Any], blob: bytes) -> None:
-        pending = self.inflight.pop(header["id"], None)
+    def _on_done(self, msg: protocol.Done, blob: bytes) -> None:
+        pending = self.inflight.pop(msg.id, None)
         if pending is None:
             return
         # The slot is free before anyone is told, so a client that sends its next request as
         # soon as it has this answer never meets a full house.
-        self._settle(pending, header["status"], header.get("code", 200), blob)
+        self._settle(pending, msg.status, msg.code, blob)
 
     def _settle(self, pending: Pending, status: str, code: int, blob: bytes) -> None:
         self.metrics.finished(status, code, time.time() - pending.created_at)
@@ -278,9 +275,9 @@ class Runner:
             self._changed()
         return pending
 
-    def dispatch(self, header: dict[str, Any], body: bytes | bytearray) -> None:
+    def dispatch(self, msg: protocol.Predict, body: bytes | bytearray) -> None:
         assert self.worker is not None
-        self.worker.send(header, body)
+        self.worker.send(msg, body)
 
     def cancel(self, pred_id: str) -> bool:
         pending = self.inflight.get(pred_id)
@@ -289,7 +286,7 @@ class Runner:
         worker = self.worker
         if worker is None:
             return True
-        worker.send({"t": protocol.CANCEL, "id": pred_id})
+        worker.send(protocol.Cancel(pred_id))
         if not pending.cancel_requested:
             pending.cancel_requested = True
             loop = asyncio.get_running_loop()
@@ -308,7 +305,7 @@ class Runner:
             return None
         fut: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
         self._snap_waiters.setdefault(pred_id, []).append(fut)
-        self.worker.send({"t": protocol.SNAPSHOT, "id": pred_id})
+        self.worker.send(protocol.SnapshotRequest(pred_id))
         try:
             return await asyncio.wait_for(fut, 5.0)
         except asyncio.TimeoutError:
@@ -327,20 +324,20 @@ class Runner:
         fut: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
         self._health_waiters[seq] = fut
         self._health_inflight = fut
-        worker.send({"t": protocol.HEALTH, "seq": seq})
+        worker.send(protocol.HealthRequest(seq))
         try:
-            return await asyncio.wait_for(asyncio.shield(fut), self.settings.health_timeout)
+            return await asyncio.wait_for(asyncio.shield(fut), self.settings.health_backstop)
         except asyncio.TimeoutError:
             self._health_waiters.pop(seq, None)
             return "Healthcheck failed: user-defined healthcheck timed out after 5.0 seconds"
 
     # -- health -----------------------------------------------------------------------------
-    def status(self) -> str:
+    def status(self) -> Health:
         if self.state == READY and len(self.inflight) >= self.slots:
-            return "BUSY"
+            return Health.BUSY
         return self.state
 
-    def health_body(self, status: str, user_error: str | None = None) -> bytes:
+    def health_body(self, status: Health, user_error: str | None = None) -> bytes:
         if user_error is None:
             cached = self._health_cache.get(status)
             if cached is not None:

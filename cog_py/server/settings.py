@@ -42,7 +42,9 @@ class Settings:
     shutdown_grace: float = 300.0          # COG_SHUTDOWN_GRACE_S: in-flight predictions may finish
     crash_window: float = 60.0             # COG_WORKER_CRASH_WINDOW_S
     crash_limit: int = 3                   # COG_WORKER_CRASH_LIMIT: deaths in the window => DEFUNCT
-    health_timeout: float = 10.0           # the parent's own limit on a user healthcheck round trip
+    # The parent's backstop for a healthcheck round trip the worker never answers; the user's
+    # healthcheck limit (COG_HEALTHCHECK_TIMEOUT, 5 s) is applied by the worker.
+    health_backstop: float = 10.0
     log_level: str = "info"
     log_format: str = "json"
     ready_file: Path | None = None         # /var/run/cog/ready under Kubernetes

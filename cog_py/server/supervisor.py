@@ -20,9 +20,8 @@ from typing import Any, Callable
 from cog_py import protocol
 from cog_py.server import jsonc
 from cog_py.server.settings import Settings
-from cog_py.worker.download import remove_input_dirs
 
-OnMessage = Callable[[dict[str, Any], bytes], None]
+OnMessage = Callable[[protocol.ToParent, bytes], None]
 
 # Environment variables the worker (user code) never sees.
 PARENT_ONLY_ENV = ("WEBHOOK_AUTH_TOKEN",)
@@ -80,8 +79,9 @@ class _Protocol(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         on_message = self.handle.on_message
+        decode = protocol.decode_to_parent
         for header, blob in self.decoder.feed(data):
-            on_message(header, blob)
+            on_message(decode(header), blob)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.handle._died()
@@ -120,14 +120,14 @@ class WorkerHandle:
         if self.proc.poll() is not None:
             self._died()
 
-    def send(self, header: dict[str, Any], blob: bytes | bytearray = b"") -> None:
+    def send(self, msg: protocol.ToWorker, blob: bytes | bytearray = b"") -> None:
         if self._transport is not None and not self.dead:
             if len(blob) > 1 << 16:   # a large request body is written as it is, not copied into a frame
-                head = jsonc.dumps_frame_header(header)
+                head = jsonc.dumps_frame_header(protocol.header_of(msg))
                 self._transport.write(protocol.PREFIX.pack(len(head), len(blob)) + head)
                 self._transport.write(blob)
                 return
-            self._transport.write(protocol.encode_frame(header, bytes(blob), jsonc.dumps_frame_header))
+            self._transport.write(protocol.encode(msg, bytes(blob), jsonc.dumps_frame_header))
 
     def kill(self) -> None:
         self.expected_exit = True
@@ -155,14 +155,14 @@ class WorkerHandle:
         except subprocess.TimeoutExpired:
             self.kill()
             code = await asyncio.to_thread(self.proc.wait)
-        remove_input_dirs(self.proc.pid)   # what a killed worker could not remove itself
+        protocol.remove_input_dirs(self.proc.pid)   # what a killed worker could not remove itself
         self._on_exit(self, code)
 
     async def stop(self, timeout: float = 5.0) -> None:
         """Ask the worker to exit; kill it if it does not."""
         self.expected_exit = True
         if self.proc.poll() is None:
-            self.send({"t": protocol.SHUTDOWN})
+            self.send(protocol.Shutdown())
             try:
                 await asyncio.wait_for(asyncio.to_thread(self.proc.wait, timeout + 1), timeout)
             except (asyncio.TimeoutError, subprocess.TimeoutExpired):

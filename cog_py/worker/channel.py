@@ -37,8 +37,8 @@ class Channel:
         self._lock = threading.Lock()
         self._closed = False
 
-    def send(self, header: dict[str, Any], blob: bytes = b"") -> None:
-        frame = protocol.encode_frame(header, blob)
+    def send(self, msg: protocol.ToParent, blob: bytes = b"") -> None:
+        frame = protocol.encode(msg, blob)
         with self._lock:
             if self._closed:
                 return

@@ -5,7 +5,7 @@
   10 s; it also bounds every later wait for more bytes) and a size cap
   (`COG_MAX_DOWNLOAD_BYTES`, default 10 GiB); a partial file is removed.
 - The worker's input directory is `cog-inputs-<pid>-<random>` in TMPDIR: the worker removes
-  it when it exits, and the parent removes what a killed worker left (`remove_input_dirs`).
+  it when it exits, and the parent removes what a killed worker left (`protocol.remove_input_dirs`: the name is part of the parent/worker contract).
 
 Standard library only (this runs in the user's environment).
 """
@@ -13,10 +13,8 @@ Standard library only (this runs in the user's environment).
 from __future__ import annotations
 
 import base64
-import glob
 import os
 import re
-import shutil
 import tempfile
 import urllib.parse
 from typing import IO
@@ -27,7 +25,6 @@ DEFAULT_TIMEOUT_S = 10.0
 DEFAULT_MAX_BYTES = 10 * 1024 ** 3
 _SLICE = 4 << 20                      # characters of a data URI decoded at a time
 _NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/=]")   # ignored, as b64decode ignores them
-_PREFIX = "cog-inputs-"
 
 
 def _env_number(name: str, default: float) -> float:
@@ -36,17 +33,6 @@ def _env_number(name: str, default: float) -> float:
     except ValueError:
         return default
     return value if value > 0 else default
-
-
-def input_dir(pid: int | None = None) -> str:
-    """A fresh (not yet created) input directory name for worker `pid` (default: this process)."""
-    return os.path.join(tempfile.gettempdir(), f"{_PREFIX}{pid or os.getpid()}-{os.urandom(4).hex()}")
-
-
-def remove_input_dirs(pid: int) -> None:
-    """Remove every input directory worker `pid` made (it has exited; the names are its own)."""
-    for path in glob.glob(os.path.join(tempfile.gettempdir(), f"{_PREFIX}{pid}-*")):
-        shutil.rmtree(path, ignore_errors=True)
 
 
 class DownloadError(Exception):

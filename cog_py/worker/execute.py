@@ -13,7 +13,7 @@ import traceback
 from typing import Any, Callable
 
 from cog_py import protocol
-from cog_py.errors import InputValidationError
+from cog_py.errors import InputPreparationError, InputValidationError
 from cog_py.sdk.predictor import CancelationException
 from cog_py.worker.capture import current_target
 from cog_py.worker.record import Record, dumps, redact, validation_body
@@ -34,12 +34,13 @@ def _is_iterator(value: Any) -> bool:
 class Executor:
     """Everything a prediction needs from the loaded predictor, shared by sync and async runs."""
 
-    def __init__(self, loaded: Any, send: Callable[[dict[str, Any], bytes], None], *,
-                 upload_url: str | None, drain: Callable[[], None], active: dict[str, Any]) -> None:
+    def __init__(self, loaded: Any, send: Callable[[protocol.ToParent, bytes], None], *,
+                 upload_url: str | None, drain: Callable[[], None], active: dict[str, Any],
+                 pending_cancels: set[str] | None = None) -> None:
         from cog_py.predictor.coerce import InputsCanceled, prepare_inputs
         from cog_py.predictor.encode import encode_output
         from cog_py.predictor.adt import Kind
-        from cog_py.worker.download import Fetcher, input_dir
+        from cog_py.worker.download import Fetcher
         from cog_py.worker.files import FileEncoder
 
         self.loaded = loaded
@@ -54,20 +55,22 @@ class Executor:
         # Made only when an input is first downloaded (prepare_inputs creates it), so a model
         # without file inputs leaves nothing on disk.
         # (removed when the worker exits; the parent removes what a killed worker left)
-        self.tmpdir = input_dir()
+        self.tmpdir = protocol.input_dir()
         self.fetch = Fetcher()
         self.secret_names = frozenset(
             f.name for f in self.info.inputs
             if f.type.kind is Kind.SECRET or (f.type.item is not None and f.type.item.kind is Kind.SECRET)
         )
         self.records: dict[str, Record] = {}
+        # Cancels that arrived before their prediction was registered (the reader thread adds them).
+        self.pending_cancels: set[str] = set() if pending_cancels is None else pending_cancels
 
     # -- shared steps -------------------------------------------------------------------------
-    def open(self, header: dict[str, Any], blob: bytes) -> tuple[Record, dict[str, Any] | None, Any]:
+    def open(self, msg: protocol.Predict, blob: bytes) -> tuple[Record, dict[str, Any] | None, Any]:
         """Parse and validate; on bad input the DONE frame is already sent and kwargs is None."""
-        rec = Record(header, self.send)
+        pending = self.pending_cancels
+        rec = Record(msg, self.send, pending)
         self.records[rec.id] = rec
-        pending = header.get("pending_cancel")
         if pending and rec.id in pending:   # canceled while the record was being made
             pending.discard(rec.id)
             rec.cancel_requested = True
@@ -96,9 +99,9 @@ class Executor:
             self.close(rec, header_, blob_)
             return rec, None, None
         except InputValidationError as exc:
-            if type(exc).__name__ != "InputPreparationError":
+            if not isinstance(exc, InputPreparationError):
                 body = validation_body(exc.errors, getattr(exc, "details", None))
-                self.close(rec, {"t": protocol.DONE, "id": rec.id, "status": "failed", "code": 422}, body)
+                self.close(rec, protocol.Done(rec.id, "failed", 422), body)
                 return rec, None, None
             rec.finish("failed", str(exc))
             header_, blob_ = rec.done_frame(422)
@@ -111,9 +114,9 @@ class Executor:
             return rec, None, None
         return rec, {"kwargs": prepared.kwargs, "context": context}, prepared
 
-    def close(self, rec: Record, header: dict[str, Any], blob: bytes) -> None:
+    def close(self, rec: Record, done: protocol.Done, blob: bytes) -> None:
         self.records.pop(rec.id, None)
-        self.send(header, blob)
+        self.send(done, blob)
 
     def encode(self, value: Any) -> Any:
         return self._encode(value, file_encoder=self.file_encoder)
@@ -130,20 +133,20 @@ class Executor:
         header, blob = rec.done_frame()
         self.close(rec, header, blob)
 
-    def snapshot(self, pred_id: str) -> tuple[dict[str, Any], bytes]:
+    def snapshot(self, pred_id: str) -> tuple[protocol.SnapshotReply, bytes]:
         rec = self.records.get(pred_id)
         if rec is None:
-            return {"t": protocol.SNAPSHOT, "id": pred_id, "found": False}, b""
-        return {"t": protocol.SNAPSHOT, "id": pred_id, "found": True}, dumps(rec.snapshot(with_input=True))
+            return protocol.SnapshotReply(pred_id, False), b""
+        return protocol.SnapshotReply(pred_id, True), dumps(rec.snapshot(with_input=True))
 
     # -- sync ---------------------------------------------------------------------------------
-    def run_sync(self, header: dict[str, Any], blob: bytes, set_current: Callable[[Record | None], None]) -> None:
+    def run_sync(self, msg: protocol.Predict, blob: bytes, set_current: Callable[[Record | None], None]) -> None:
         """Run on the main thread. `set_current` arms/disarms SIGUSR1 cancellation."""
-        rec, call, prepared = self.open(header, blob)
+        rec, call, prepared = self.open(msg, blob)
         if call is None:
             return
-        if header.get("ack"):
-            self.send({"t": protocol.ACCEPTED, "id": rec.id})
+        if msg.ack:
+            self.send(protocol.Accepted(rec.id), b"")
         from cog_py.scope import scope_for_prediction
 
         token = current_target.set(rec)
@@ -179,15 +182,15 @@ class Executor:
         self.finish(rec, prepared)
 
     # -- async --------------------------------------------------------------------------------
-    async def run_async(self, header: dict[str, Any], blob: bytes) -> None:
+    async def run_async(self, msg: protocol.Predict, blob: bytes) -> None:
         if b"://" in blob:  # URL inputs are downloaded: keep the loop free meanwhile
-            rec, call, prepared = await asyncio.to_thread(self.open, header, blob)
+            rec, call, prepared = await asyncio.to_thread(self.open, msg, blob)
         else:
-            rec, call, prepared = self.open(header, blob)
+            rec, call, prepared = self.open(msg, blob)
         if call is None:
             return
-        if header.get("ack"):
-            self.send({"t": protocol.ACCEPTED, "id": rec.id})
+        if msg.ack:
+            self.send(protocol.Accepted(rec.id), b"")
         from cog_py.scope import scope_for_prediction
 
         rec.task = asyncio.current_task()

@@ -8,21 +8,14 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timezone
 from typing import Any, Callable
 
 from cog_py import protocol
+from cog_py.protocol import iso
 
 REDACTED = "**********"
 
-Send = Callable[[dict[str, Any], bytes], None]
-
-
-def iso(ts: float | None) -> str | None:
-    """RFC 3339 UTC with microseconds, as Cog's legacy server wrote timestamps."""
-    if ts is None:
-        return None
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat()
+Send = Callable[[protocol.ToParent, bytes], None]
 
 
 def dumps(obj: Any) -> bytes:
@@ -54,9 +47,9 @@ class Record:
         "task", "_t0", "is_iterator", "_partial",
     )
 
-    def __init__(self, header: dict[str, Any], send: Send) -> None:
-        self.id: str = header["id"]
-        self.created_at: float = header.get("created_at") or time.time()
+    def __init__(self, msg: protocol.Predict, send: Send, pending_cancel: set[str] | None = None) -> None:
+        self.id: str = msg.id
+        self.created_at: float = msg.created_at or time.time()
         self.started_at: float | None = None
         self.completed_at: float | None = None
         self.input: dict[str, Any] = {}
@@ -66,11 +59,10 @@ class Record:
         self.status = "starting"
         self.error: str | None = None
         self.metrics: Any = None              # cog_py.scope.Metrics while running
-        wh = header.get("wh")
+        wh = msg.wh
         self.webhook_events: frozenset[str] = frozenset(wh) if wh else frozenset()
-        self.sse: bool = bool(header.get("sse"))
+        self.sse: bool = bool(msg.sse)
         self.send = send
-        pending_cancel = header.get("pending_cancel")
         self.cancel_requested = False
         if pending_cancel and self.id in pending_cancel:
             pending_cancel.discard(self.id)
@@ -86,7 +78,7 @@ class Record:
         self._t0 = time.perf_counter()
         self.status = "processing"
         if "start" in self.webhook_events:
-            self.send({"t": protocol.WEBHOOK, "id": self.id, "event": "start"}, dumps(self.snapshot()))
+            self.send(protocol.Webhook(self.id, "start"), dumps(self.snapshot()))
         if self.sse:
             self._sse("start", {"id": self.id, "status": "processing"})
 
@@ -103,7 +95,7 @@ class Record:
 
     def _log_event(self, source: str, lines: str) -> None:
         if "logs" in self.webhook_events:
-            self.send({"t": protocol.WEBHOOK, "id": self.id, "event": "logs"}, dumps(self.snapshot()))
+            self.send(protocol.Webhook(self.id, "logs"), dumps(self.snapshot()))
         if self.sse:
             self._sse("log", {"source": source, "data": lines})
 
@@ -112,7 +104,7 @@ class Record:
             self.chunks = []
         self.chunks.append(value)
         if "output" in self.webhook_events:
-            self.send({"t": protocol.WEBHOOK, "id": self.id, "event": "output"}, dumps(self.snapshot()))
+            self.send(protocol.Webhook(self.id, "output"), dumps(self.snapshot()))
         if self.sse:
             self._sse("output", {"chunk": value, "index": len(self.chunks) - 1})
 
@@ -121,8 +113,7 @@ class Record:
             self._sse("metric", {"name": name, "value": value, "mode": mode})
 
     def _sse(self, event: str, data: dict[str, Any]) -> None:
-        self.send({"t": protocol.SSE, "id": self.id, "event": event,
-                   "data": json.dumps(data, separators=(",", ":"), sort_keys=True)}, b"")
+        self.send(protocol.Sse(self.id, event, json.dumps(data, separators=(",", ":"), sort_keys=True)), b"")
 
     # -- endings ----------------------------------------------------------------------------
     def finish(self, status: str, error: str | None = None) -> None:
@@ -161,8 +152,8 @@ class Record:
             snap["input"] = self.input
         return snap
 
-    def done_frame(self, code: int = 200) -> tuple[dict[str, Any], bytes]:
-        return {"t": protocol.DONE, "id": self.id, "status": self.status, "code": code}, dumps(self.snapshot())
+    def done_frame(self, code: int = 200) -> tuple[protocol.Done, bytes]:
+        return protocol.Done(self.id, self.status, code), dumps(self.snapshot())
 
 
 def redact(payload: dict[str, Any], secret_names: frozenset[str]) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """The worker process: boot (GPU check, import, setup), then serve the parent's requests.
 
-A small explicit state machine: BOOTING -> READY -> (serving) -> EXITING, or BOOTING -> FAILED.
+A small explicit state machine (`Phase`, in `Worker.phase`): BOOTING -> READY (serving the
+parent's requests) -> EXITING, or BOOTING -> FAILED (SETUP_FAILED sent, then exit).
 Sync predictors run on the main thread, fed by a queue; a SIGUSR1 handler raises
 CancelationException there, but only while the prediction to cancel is running. Async
 predictors run as tasks on an event loop owned by the main thread. The reader thread only
@@ -10,6 +11,7 @@ dispatches; it never runs user code.
 from __future__ import annotations
 
 import asyncio
+import enum
 import inspect
 import json
 import os
@@ -33,6 +35,13 @@ class SetupFailed(Exception):
     pass
 
 
+class Phase(str, enum.Enum):
+    BOOTING = "BOOTING"      # GPU check, import, setup(); SETUP_LOG frames stream out
+    READY = "READY"          # READY sent; predictions, cancels, snapshots and health checks served
+    FAILED = "FAILED"        # SETUP_FAILED sent; the process exits
+    EXITING = "EXITING"      # SHUTDOWN received (or the parent is gone); the process exits
+
+
 class Worker:
     def __init__(self, config: dict[str, Any], channel: Channel, capture: Capture) -> None:
         self.config = config
@@ -42,29 +51,32 @@ class Worker:
         self.loaded: Any = None
         self.executor: Executor | None = None
         self.current: Record | None = None          # the running sync prediction
-        self.queue: queue.SimpleQueue[tuple[dict[str, Any], bytes] | None] = queue.SimpleQueue()
+        self.queue: queue.SimpleQueue[tuple[protocol.Predict, bytes] | None] = queue.SimpleQueue()
         self.loop: asyncio.AbstractEventLoop | None = None
         self.main_ident = threading.get_ident()
         self.pending_cancels: set[str] = set()
+        self.phase = Phase.BOOTING
 
     # -- boot -------------------------------------------------------------------------------
     def log(self, line: str) -> None:
         text = line + "\n"
-        self.send({"t": protocol.SETUP_LOG, "data": text})
+        self.send(protocol.SetupLog(text))
         self.capture.router.mirror(text)
 
     def boot(self) -> bool:
-        self.capture.router.setup_sink = lambda source, text: self.send({"t": protocol.SETUP_LOG, "data": text})
+        self.capture.router.setup_sink = lambda source, text: self.send(protocol.SetupLog(text))
         try:
             self._boot()
         except SetupFailed as exc:
             self.capture.drain()
             self.capture.router.setup_sink = None
-            self.send({"t": protocol.SETUP_FAILED, "error": str(exc)})
+            self.send(protocol.SetupFailed(str(exc)))
+            self.phase = Phase.FAILED
             return False
         self.capture.drain()
         self.capture.router.setup_sink = None
-        self.send({"t": protocol.READY, **self._ready})
+        self.send(self._ready)
+        self.phase = Phase.READY
         return True
 
     def _boot(self) -> None:
@@ -76,7 +88,7 @@ class Worker:
         if gpu is not None:
             for line in gpu.log_lines:
                 self.log(line)
-            self.send({"t": protocol.GPU, "report": gpu.report})
+            self.send(protocol.Gpu(gpu.report))
             if gpu.fatal:
                 raise SetupFailed(gpu.fatal)
         from cog_py.errors import CogError
@@ -95,7 +107,7 @@ class Worker:
             raise SetupFailed("COG_MAX_CONCURRENCY > 1 requires an async run() or predict() method")
         schema = self._schema(project) if cfg.get("render_schema") else None
         self.executor = Executor(self.loaded, self.send, upload_url=cfg.get("upload_url"), drain=self.capture.drain,
-                                 active=self.capture.router.active)
+                                 active=self.capture.router.active, pending_cancels=self.pending_cancels)
         if info.is_async:
             self.loop = asyncio.new_event_loop()
             asyncio.set_event_loop(self.loop)
@@ -108,7 +120,7 @@ class Worker:
             "method": info.method,
             "python": sys.version.split()[0],
         }
-        self._ready = {"info": ready, "schema": schema}
+        self._ready = protocol.Ready(ready, schema)
 
     def _schema(self, project: Path) -> dict[str, Any] | None:
         from cog_py._version import __version__
@@ -154,15 +166,17 @@ class Worker:
         start_reader(self.channel, self.dispatch, self._parent_gone)
         if self.loop is not None:
             self.loop.run_forever()
+            self.phase = Phase.EXITING
             return
         signal.signal(signal.SIGUSR1, self._on_sigusr1)
         executor = self.executor
         while True:
             item = self.queue.get()
             if item is None:
+                self.phase = Phase.EXITING
                 return
-            header, blob = item
-            executor.run_sync(header, blob, self._set_current)
+            msg, blob = item
+            executor.run_sync(msg, blob, self._set_current)
 
     def _set_current(self, rec: Record | None) -> None:
         self.current = rec
@@ -193,32 +207,31 @@ class Worker:
 
     def dispatch(self, header: dict[str, Any], blob: bytes) -> None:
         """Runs on the reader thread."""
-        kind = header["t"]
+        msg = protocol.decode_to_worker(header)
         assert self.executor is not None
-        if kind == protocol.PREDICT:
-            header["pending_cancel"] = self.pending_cancels  # a cancel may overtake the prediction
+        if type(msg) is protocol.Predict:   # a cancel may overtake it: see Executor.pending_cancels
             if self.loop is not None:
-                self.loop.call_soon_threadsafe(self._spawn, header, blob)
+                self.loop.call_soon_threadsafe(self._spawn, msg, blob)
             else:
-                self.queue.put((header, blob))
-        elif kind == protocol.CANCEL:
+                self.queue.put((msg, blob))
+        elif isinstance(msg, protocol.Cancel):
             if self.loop is not None:
-                self.loop.call_soon_threadsafe(self._cancel_async, header["id"])
+                self.loop.call_soon_threadsafe(self._cancel_async, msg.id)
             else:
-                self._cancel_sync(header["id"])
-        elif kind == protocol.SNAPSHOT:
-            self.send(*self.executor.snapshot(header["id"]))
-        elif kind == protocol.HEALTH:
-            threading.Thread(target=self._healthcheck, args=(header["seq"],), daemon=True).start()
-        elif kind == protocol.SHUTDOWN:
+                self._cancel_sync(msg.id)
+        elif isinstance(msg, protocol.SnapshotRequest):
+            self.send(*self.executor.snapshot(msg.id))
+        elif isinstance(msg, protocol.HealthRequest):
+            threading.Thread(target=self._healthcheck, args=(msg.seq,), daemon=True).start()
+        elif isinstance(msg, protocol.Shutdown):
             if self.loop is not None:
                 self.loop.call_soon_threadsafe(self.loop.stop)
             else:
                 self.queue.put(None)
 
-    def _spawn(self, header: dict[str, Any], blob: bytes) -> None:
+    def _spawn(self, msg: protocol.Predict, blob: bytes) -> None:
         assert self.executor is not None
-        self.loop.create_task(self.executor.run_async(header, blob))  # type: ignore[union-attr]
+        self.loop.create_task(self.executor.run_async(msg, blob))  # type: ignore[union-attr]
 
     def _cancel_async(self, pred_id: str) -> None:
         rec = self.executor.records.get(pred_id) if self.executor else None
@@ -272,7 +285,7 @@ class Worker:
                 error = f"Healthcheck failed: {result[0]}"
             elif result[0] is False:
                 error = "Healthcheck failed: user-defined healthcheck returned False"
-        self.send({"t": protocol.HEALTH, "seq": seq, "error": error})
+        self.send(protocol.HealthReply(seq, error))
 
 
 def main() -> None:

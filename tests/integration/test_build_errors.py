@@ -199,12 +199,13 @@ def test_schema_falls_back_to_importing_the_predictor_in_the_image(
 def test_dev_mode_image_has_no_code_and_no_labels(engine: Any, base_image_311: str, tmp_path: Path) -> None:
     from cog_py.build.image import BuildSettings, build_image
     from cog_py.config.loader import load_config
+    from cog_py.ui import Silent
 
     project = make_project(tmp_path, "devmode", HELLO)
     tag = f"{PREFIX}devmode"
     config = load_config(cwd=project).config
     try:
-        built = build_image(config, BuildSettings(tag=tag, mode="dev", progress="quiet"), lambda _m: None,
+        built = build_image(config, BuildSettings(tag=tag, mode="dev", progress="quiet"), Silent(),
                             client=engine)
         assert built.name == tag and built.schema is not None
         out = _sh(engine, tag, "ls -A /src; echo $COG_PREDICT_TYPE_STUB")

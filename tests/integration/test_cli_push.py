@@ -73,7 +73,7 @@ def test_login_push_pull_predict(tmp_path: Path, engine: docker.DockerClient, re
 
 
 def test_push_to_unreachable_registry(tmp_path: Path, engine: docker.DockerClient, base_image_311: str) -> None:
-    from cog_py.predict.client import free_port
+    from cog_py.run.client import free_port
 
     project = make_project(tmp_path, "h6-unreachable", GREETER)
     image = f"127.0.0.1:{free_port()}/h6/nothing:v1"

@@ -12,7 +12,7 @@ from typing import Any
 import docker
 import pytest
 
-from cog_py.predict.client import free_port
+from cog_py.run.client import free_port
 from tests.integration.cli_support import dev_image_name, make_project, popen_cog, run_cog, session_container_ids
 
 pytestmark = [pytest.mark.engine, pytest.mark.slow]

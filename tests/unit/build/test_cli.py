@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from cog_py.cli.build import progress_mode
+from cog_py.cli.options import progress_mode
 from cog_py.cli.main import main
 from cog_py.errors import CogError
 
@@ -87,4 +87,6 @@ def test_bad_predictor_fails_fast(project: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.chdir(project)
     monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent.sock")
     assert main(["build"]) == 1
-    assert "image build failed:" in capsys.readouterr().err
+    # Refused before any Docker work: the file is checked where it is named, not inside the image.
+    err = capsys.readouterr().err
+    assert 'Error: cog.yaml: predict: "missing.py:Predictor": the file missing.py does not exist' in err

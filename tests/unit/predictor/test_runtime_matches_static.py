@@ -9,7 +9,7 @@ from cog_py.errors import PredictorError
 from cog_py.predictor.loader import load_predictor
 from cog_py.predictor.openapi import openapi_json, render_openapi
 from cog_py.predictor.static import inspect_source
-from cog_py.predictor.static_errors import StaticSchemaUnresolved
+from cog_py.predictor.static.errors import StaticSchemaUnresolved
 
 from .fixtures import FIXTURES, Fixture, all_fixtures
 

@@ -136,6 +136,6 @@ def test_unresolved_is_a_predictor_error_with_a_hint(tmp_path: Path) -> None:
 
 def test_star_import_names_match_the_sdk() -> None:
     import cog_py
-    from cog_py.predictor.static_source import SDK_NAMES
+    from cog_py.predictor.static.source import SDK_NAMES
 
     assert SDK_NAMES == set(cog_py.__all__) - {"__version__"}

@@ -9,6 +9,7 @@ import urllib.parse
 
 import pytest
 
+from cog_py import protocol
 from cog_py.worker import download
 
 
@@ -37,12 +38,12 @@ def test_input_dirs_are_named_per_worker_and_removed_by_pid(tmp_path, monkeypatc
     import tempfile
 
     monkeypatch.setattr(tempfile, "tempdir", None)
-    mine = download.input_dir(4242)
-    other = download.input_dir(4243)
+    mine = protocol.input_dir(4242)
+    other = protocol.input_dir(4243)
     for path in (mine, other):
         os.makedirs(path)
         open(os.path.join(path, "file.txt"), "w").close()
-    download.remove_input_dirs(4242)
+    protocol.remove_input_dirs(4242)
     assert not os.path.exists(mine) and os.path.exists(other)
 
 

@@ -1,0 +1,49 @@
+"""The type rules of the schema, shared by both readers of annotations.
+
+`annotations.py` reads live type objects (runtime inspection, in the worker) and `static/types.py`
+reads annotation expressions from source (static inspection, at build time). They differ only in
+how they see a type; what the schema accepts, and how a refusal is worded, is decided here once,
+so that the two can never disagree (tests/unit/predictor/test_static_equivalence.py checks it).
+Standard library only.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from cog_py.errors import SchemaError
+from cog_py.predictor.adt import Kind, TypeRef
+
+Fail = Callable[[str], SchemaError]
+
+# Kinds a multi-member input union may combine (JSON-native values the server can tell apart).
+UNION_OK = frozenset({Kind.STR, Kind.INT, Kind.FLOAT, Kind.BOOL, Kind.DICT, Kind.ANY, Kind.LIST})
+
+OPTIONAL_OUTPUT = "unsupported output type: Optional is not allowed as a return type"
+NESTED_GENERIC = "nested generics like List[Optional[X]] are not supported"
+
+
+def union_member(ref: TypeRef, shown: str, fail: Fail) -> TypeRef:
+    """`ref`, a member of an input union shown as `shown`, if a union may hold it."""
+    if ref.kind not in UNION_OK or ref.nullable:
+        raise fail(f"unsupported union member {shown}: unions may only combine "
+                   "str, int, float, bool, dict, Any and list[...]")
+    return ref
+
+
+def input_list(item: TypeRef, fail: Fail) -> TypeRef:
+    """The input type `list[item]`, if inputs may be lists of `item` (flat, not nullable)."""
+    if item.nullable or item.kind in (Kind.LIST, Kind.UNION):
+        raise fail(NESTED_GENERIC)
+    return TypeRef(Kind.LIST, item=item)
+
+
+def concatenate_element(is_str: bool, shown: str, fail: Fail) -> None:
+    """A ConcatenateIterator yields str, nothing else."""
+    if not is_str:
+        raise fail(f"ConcatenateIterator element type must be str, got {shown}")
+
+
+def unsupported(shown: str, fail: Fail, *, output: bool = False) -> SchemaError:
+    """The error for a type the schema cannot express."""
+    return fail(f"unsupported {'output type' if output else 'type'} {shown}")

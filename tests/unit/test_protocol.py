@@ -1,0 +1,68 @@
+"""Frame encoding and incremental decoding."""
+
+from __future__ import annotations
+
+from cog_py import protocol
+
+
+def test_frames_round_trip_in_any_split():
+    frames = [({"t": "predict", "id": "a"}, b'{"input":{}}'), ({"t": "cancel", "id": "a"}, b""),
+              ({"t": "done", "id": "a", "code": 200}, b"x" * 100_000)]
+    data = b"".join(protocol.encode_frame(h, b) for h, b in frames)
+    for step in (1, 7, 4096, len(data)):
+        decoder = protocol.FrameDecoder()
+        got = []
+        for i in range(0, len(data), step):
+            got.extend(decoder.feed(data[i:i + step]))
+        assert got == frames
+
+
+def test_partial_frame_waits_for_the_rest():
+    frame = protocol.encode_frame({"t": "x"}, b"blob")
+    decoder = protocol.FrameDecoder()
+    assert decoder.feed(frame[:-1]) == []
+    assert decoder.feed(frame[-1:]) == [({"t": "x"}, b"blob")]
+
+
+def test_each_message_kind_keeps_the_wire_header():
+    """A typed message encodes to the same bytes as the dict header the two sides used before."""
+    cases = [
+        (protocol.Predict("p1", 1.5, "predictions", ["start"], True, False),
+         {"t": "predict", "id": "p1", "created_at": 1.5, "kind": "predictions", "wh": ["start"], "sse": True,
+          "ack": False}),
+        (protocol.Cancel("p1"), {"t": "cancel", "id": "p1"}),
+        (protocol.SnapshotRequest("p1"), {"t": "snapshot", "id": "p1"}),
+        (protocol.HealthRequest(3), {"t": "health", "seq": 3}),
+        (protocol.Shutdown(), {"t": "shutdown"}),
+        (protocol.SetupLog("hi\n"), {"t": "setup_log", "data": "hi\n"}),
+        (protocol.Gpu({"requested": True}), {"t": "gpu", "report": {"requested": True}}),
+        (protocol.Ready({"streaming": False}, None), {"t": "ready", "info": {"streaming": False}, "schema": None}),
+        (protocol.SetupFailed("boom"), {"t": "setup_failed", "error": "boom"}),
+        (protocol.Accepted("p1"), {"t": "accepted", "id": "p1"}),
+        (protocol.Webhook("p1", "logs"), {"t": "webhook", "id": "p1", "event": "logs"}),
+        (protocol.Sse("p1", "output", "{}"), {"t": "sse", "id": "p1", "event": "output", "data": "{}"}),
+        (protocol.Done("p1", "succeeded", 200), {"t": "done", "id": "p1", "status": "succeeded", "code": 200}),
+        (protocol.SnapshotReply("p1", True), {"t": "snapshot", "id": "p1", "found": True}),
+        (protocol.HealthReply(3, None), {"t": "health", "seq": 3, "error": None}),
+    ]
+    to_worker = (protocol.Predict, protocol.Cancel, protocol.SnapshotRequest, protocol.HealthRequest,
+                 protocol.Shutdown)
+    for msg, header in cases:
+        assert protocol.encode(msg, b"b") == protocol.encode_frame(header, b"b")
+        [(got, blob)] = protocol.FrameDecoder().feed(protocol.encode(msg, b"b"))
+        decode = protocol.decode_to_worker if isinstance(msg, to_worker) else protocol.decode_to_parent
+        assert decode(got) == msg and blob == b"b"
+
+
+def test_messages_are_frozen():
+    import dataclasses
+
+    import pytest
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        protocol.Done("p1", "succeeded").status = "failed"  # type: ignore[misc]
+
+
+def test_a_left_out_field_decodes_as_its_default():
+    done = protocol.decode_to_parent({"t": "done", "id": "p1", "status": "failed"})
+    assert done == protocol.Done("p1", "failed", 200) and done.code == 200
