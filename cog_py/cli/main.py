@@ -23,7 +23,7 @@ from cog_py.errors import CogError
 
 INTERRUPTED = 130  # the exit status after Ctrl-C (128 + SIGINT)
 
-COMMAND_MODULES = ["init", "build", "debug", "predict", "train", "serve", "exec", "push", "login"]
+COMMAND_MODULES = ["init", "build", "debug", "predict", "train", "serve", "exec", "push", "login", "deploy"]
 
 app = typer.Typer(
     name="cog",

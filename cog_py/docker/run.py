@@ -20,6 +20,7 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
+from cog_py.docker.network import NETWORK_ENV
 from cog_py.errors import DockerError
 
 CONTAINER_PORT = 5000
@@ -28,7 +29,6 @@ SHM_SIZE = "6g"
 ROLE_LABEL = "dev.cog-py.role"
 # Extra labels for containers the CLI starts, `k=v,k2=v2` (test suites mark their containers).
 LABELS_ENV = "COG_PY_CONTAINER_LABELS"
-NETWORK_ENV = "COG_DOCKER_NETWORK"
 _DRIVER_ERRORS = ("could not select device driver", "nvidia-container-cli: initialization error")
 
 Say = Callable[[str], None]
@@ -53,12 +53,6 @@ class ContainerSpec:
     tty: bool = False
     stdin: bool = False
     role: str = "predict"
-
-
-def use_host_network(network: str | None, environ: Mapping[str, str] = os.environ) -> bool:
-    """`--network host` or `COG_DOCKER_NETWORK=host` runs containers on the host network."""
-    chosen = network or environ.get(NETWORK_ENV) or ""
-    return chosen == "host"
 
 
 def extra_labels(environ: Mapping[str, str] = os.environ) -> tuple[tuple[str, str], ...]:
@@ -210,7 +204,12 @@ def published_port(container: Any, spec: ContainerSpec) -> int:
     for binding in bindings:
         if binding.get("HostPort"):
             return int(binding["HostPort"])
-    raise DockerError("Could not find the port the container's server was published on")
+    raise DockerError(
+        f"Could not find the port the container's server was published on: the engine published no "
+        f"host port for {CONTAINER_PORT}/tcp (its network mode is "
+        f"{container.attrs.get('HostConfig', {}).get('NetworkMode') or 'unknown'})",
+        hint=f"Run the container on the host network: set {NETWORK_ENV}=host or pass --network host.",
+    )
 
 
 def is_running(container: Any) -> bool:

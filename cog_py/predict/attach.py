@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from cog_py.docker.attach import run_attached
-from cog_py.docker.run import ContainerSpec, use_host_network
+from cog_py.docker.network import choose_host_network
+from cog_py.docker.run import ContainerSpec
 from cog_py.errors import CogError
 from cog_py.predict.flow import UI
 from cog_py.predict.local import BuildFlags, build_dev_image, container_env, docker_client, gpu_choice
@@ -82,7 +83,7 @@ def exec_command(opts: ExecOptions, ui: UI, *, stdin: IO[Any] | None = None, std
     gpus, gpu_auto = gpu_choice(opts.gpus, config.build.gpu)
     spec = ContainerSpec(
         image=image, command=opts.command, env=container_env(opts.env, debug=opts.debug),
-        project_dir=config.project_dir, network_host=use_host_network(opts.network), publish=False,
+        project_dir=config.project_dir, network_host=choose_host_network(opts.network, client, say=ui.info), publish=False,
         extra_ports=ports, gpus=gpus, labels=opts.extra_labels, tty=tty, stdin=attach_stdin, role="exec",
     )
     ui.info(f"Running '{' '.join(opts.command)}' in Docker with the current directory mounted as a volume...")

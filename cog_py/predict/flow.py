@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from cog_py.docker.run import ContainerSpec, model_container, use_host_network
+from cog_py.docker.network import choose_host_network
+from cog_py.docker.run import ContainerSpec, model_container
 from cog_py.errors import CogError
 from cog_py.predict.client import ModelClient, SSEEvent, free_port
 from cog_py.predict.inputs import build_payload
@@ -96,7 +97,7 @@ def run_prediction(opts: PredictOptions, ui: UI, *, stdin: IO[str] | None = None
         client = docker_client()
     assert client is not None
     gpus, gpu_auto = gpu_choice(opts.gpus, model_gpu)
-    host_net = use_host_network(opts.network)
+    host_net = choose_host_network(opts.network, client, say=ui.info)
     port = free_port() if host_net else None
     spec = ContainerSpec(
         image=image,

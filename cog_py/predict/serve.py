@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from cog_py.docker.run import ContainerSpec, model_container, use_host_network
+from cog_py.docker.network import choose_host_network, use_host_network
+from cog_py.docker.run import ContainerSpec, model_container
 from cog_py.errors import CogError
 from cog_py.predict.flow import UI
 from cog_py.predict.local import BuildFlags, build_dev_image, container_env, docker_client, gpu_choice, server_command
@@ -30,9 +31,13 @@ class ServeOptions:
     build: BuildFlags = BuildFlags()
 
 
-def serve_spec(opts: ServeOptions, image: str, project_dir: Path, model_gpu: bool) -> tuple[ContainerSpec, bool]:
-    """The container for `cog serve` (and whether its GPUs were chosen automatically)."""
-    host_net = use_host_network(opts.network)
+def serve_spec(
+    opts: ServeOptions, image: str, project_dir: Path, model_gpu: bool, *, host_net: bool | None = None,
+) -> tuple[ContainerSpec, bool]:
+    """The container for `cog serve` (and whether its GPUs were chosen automatically); `host_net`
+    None means the user's choice of network alone decides."""
+    if host_net is None:
+        host_net = use_host_network(opts.network)
     gpus, gpu_auto = gpu_choice(opts.gpus, model_gpu)
     # On the host network the server itself binds the interface; otherwise the engine publishes it.
     command = server_command(host=opts.host if host_net else None, await_shutdown=True, upload_url=opts.upload_url)
@@ -53,7 +58,8 @@ def serve(opts: ServeOptions, ui: UI, *, stderr: IO[str] | None = None) -> None:
     config = read_config(opts.config_file, cwd=opts.cwd)
     image = build_dev_image(config, say=ui.info, flags=opts.build)
     client = docker_client()
-    spec, gpu_auto = serve_spec(opts, image, config.project_dir, config.build.gpu)
+    host_net = choose_host_network(opts.network, client, say=ui.info)
+    spec, gpu_auto = serve_spec(opts, image, config.project_dir, config.build.gpu, host_net=host_net)
     ui.info(f"Running '{' '.join(spec.command or ())}' in Docker with the current directory mounted as a volume...")
     try:
         with model_container(client, spec, gpu_auto=gpu_auto, say=ui.warn) as (container, port):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ from pathlib import Path
 import docker
 import pytest
 
-from tests.integration.cli_support import dev_image_name, popen_cog, run_cog
+from tests.integration.cli_support import COG, cog_env, dev_image_name, popen_cog, run_cog
 from tests.integration.test_build_examples import resnet_cpu_copy
 
 pytestmark = [pytest.mark.engine, pytest.mark.slow]
@@ -64,6 +65,19 @@ def test_hello_world(copies: Path) -> None:
     assert ok(run_cog(project, "predict", "-i", "text=world")).stdout == "hello world\n"
     missing = run_cog(project, "predict")
     assert missing.returncode == 1 and 'missing required input "text"' in missing.stderr
+
+
+@pytest.mark.timeout(900)
+def test_hello_world_without_a_network_setting(copies: Path) -> None:
+    """As a user types it: no COG_DOCKER_NETWORK. The test engine has no bridge network, so the CLI
+    must notice, say so, and run the container on the host network by itself."""
+    project = example(copies, "hello-world")
+    env = cog_env()
+    del env["COG_DOCKER_NETWORK"]
+    result = ok(subprocess.run([*COG, "predict", "-i", "text=you"], cwd=project, env=env, capture_output=True,
+                               text=True, timeout=900, stdin=subprocess.DEVNULL))
+    assert result.stdout == "hello you\n"
+    assert result.stderr.count("Using host networking: the Docker engine has no bridge network") == 1
 
 
 def test_async_concurrency(copies: Path) -> None:

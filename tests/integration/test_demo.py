@@ -18,6 +18,7 @@ pytestmark = [pytest.mark.engine, pytest.mark.slow]
 
 def test_demo_builds_and_predicts_hello_world(engine: object) -> None:
     env = cog_env()
+    del env["COG_DOCKER_NETWORK"]  # as a user runs it: the CLI finds the engine has no bridge itself
     # The demo calls the `cog` console script: the one installed beside this interpreter.
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     proc = subprocess.run(["bash", str(ROOT / "scripts" / "demo"), "examples/hello-world", "-i", "text=demo"],

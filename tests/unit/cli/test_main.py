@@ -163,7 +163,7 @@ def test_no_color_env_turns_colour_off(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_every_command_module_registers_itself() -> None:
-    names = {c.name for c in app.registered_commands if c.name}
+    names = {c.name for c in app.registered_commands if c.name} | {g.name for g in app.registered_groups if g.name}
     assert "init" in COMMAND_MODULES
     assert set(COMMAND_MODULES) <= names | {m.replace("_", "-") for m in names}
 

@@ -15,8 +15,8 @@ from cog_py.docker.run import (
     extra_labels,
     is_driver_error,
     stop_signals_interrupt,
-    use_host_network,
 )
+from cog_py.docker.network import use_host_network
 from cog_py.errors import DockerError
 
 
