@@ -64,12 +64,12 @@ def _check_default(field: InputField, default: Any, fail: Fail) -> None:
     kind = field.type.kind
     if field.choices is not None and default not in field.choices:
         shown = ", ".join(repr(c) for c in field.choices)
-        raise fail(f"default {default!r} is not one of the choices ({shown})")
+        raise fail(f"invalid default {default!r}: not one of the choices ({shown})")
     if kind in _NUMERIC and isinstance(default, (int, float)) and not isinstance(default, bool):
         if field.ge is not None and default < field.ge:
-            raise fail(f"default {default!r} is less than the minimum ge={field.ge!r}")
+            raise fail(f"invalid default {default!r}: less than the minimum ge={field.ge!r}")
         if field.le is not None and default > field.le:
-            raise fail(f"default {default!r} is greater than the maximum le={field.le!r}")
+            raise fail(f"invalid default {default!r}: greater than the maximum le={field.le!r}")
     if kind is Kind.STR and isinstance(default, str):
         if field.min_length is not None and len(default) < field.min_length:
             raise fail(f"default {default!r} is shorter than min_length={field.min_length}")
