@@ -9,7 +9,13 @@ from typing import Annotated, Optional
 import typer
 
 from cog_py.cli import console
-from cog_py.cli.options import DEFAULT_CONFIG_FILE, ConfigFileOption, read_config
+from cog_py.cli.options import (
+    DEFAULT_CONFIG_FILE,
+    ConfigFileOption,
+    UseCogBaseImageOption,
+    note_cog_base_image,
+    read_config,
+)
 from cog_py.errors import CogError
 
 PROGRESS_MODES = ("auto", "tty", "plain", "quiet")
@@ -61,8 +67,10 @@ def build(
     openapi_schema: Annotated[Optional[Path], typer.Option("--openapi-schema", metavar="FILE",
                                                            help="Use this OpenAPI schema instead of generating one.")] = None,
     use_cuda_base_image: UseCudaBaseImageOption = "auto",
+    use_cog_base_image: UseCogBaseImageOption = False,
 ) -> None:
     """Build an image from cog.yaml."""
+    note_cog_base_image(use_cog_base_image)
     from cog_py.build.image import BuildSettings, build_image
 
     config = read_config(file)

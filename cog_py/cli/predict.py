@@ -9,7 +9,7 @@ import typer
 
 from cog_py.cli import console
 from cog_py.cli.build import ProgressOption, UseCudaBaseImageOption
-from cog_py.cli.options import DEFAULT_CONFIG_FILE, ConfigFileOption
+from cog_py.cli.options import DEFAULT_CONFIG_FILE, ConfigFileOption, UseCogBaseImageOption, note_cog_base_image
 
 if TYPE_CHECKING:
     from cog_py.predict.local import BuildFlags
@@ -74,7 +74,9 @@ def predict(
     use_cuda_base_image: UseCudaBaseImageOption = "auto",
     use_replicate_token: Annotated[bool, typer.Option(
         "--use-replicate-token", help="Send $REPLICATE_API_TOKEN to the model as request context (replicate_api_token).")] = False,
+    use_cog_base_image: UseCogBaseImageOption = False,
 ) -> None:
+    note_cog_base_image(use_cog_base_image)
     from cog_py.predict.flow import PredictOptions, run_prediction
 
     opts = PredictOptions(image=image, inputs=tuple(inputs), json_source=json_inputs, output=output,

@@ -9,7 +9,7 @@ import typer
 
 from cog_py.cli import console
 from cog_py.cli.build import ProgressOption, SeparateWeightsOption, UseCudaBaseImageOption
-from cog_py.cli.options import DEFAULT_CONFIG_FILE, ConfigFileOption
+from cog_py.cli.options import DEFAULT_CONFIG_FILE, ConfigFileOption, UseCogBaseImageOption, note_cog_base_image
 
 HELP = """Build and push the model's image to a Docker registry.
 
@@ -29,7 +29,9 @@ def push(
     separate_weights: SeparateWeightsOption = False,
     openapi_schema: Annotated[Optional[Path], typer.Option("--openapi-schema", metavar="FILE",
                               help="Use this OpenAPI schema instead of generating one.")] = None,
+    use_cog_base_image: UseCogBaseImageOption = False,
 ) -> None:
+    note_cog_base_image(use_cog_base_image)
     from cog_py.cli.build import progress_mode
     from cog_py.predict.push import PushOptions
     from cog_py.predict.push import push as push_model

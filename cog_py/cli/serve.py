@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from cog_py.cli import console
-from cog_py.cli.options import DEFAULT_CONFIG_FILE, ConfigFileOption
+from cog_py.cli.options import DEFAULT_CONFIG_FILE, ConfigFileOption, UseCogBaseImageOption, note_cog_base_image
 from cog_py.cli.build import ProgressOption, UseCudaBaseImageOption
 from cog_py.cli.predict import EnvOpt, GpusOpt, NetworkOpt, local_run
 
@@ -28,7 +28,9 @@ def serve(
     file: ConfigFileOption = DEFAULT_CONFIG_FILE,
     progress: ProgressOption = None,
     use_cuda_base_image: UseCudaBaseImageOption = "auto",
+    use_cog_base_image: UseCogBaseImageOption = False,
 ) -> None:
+    note_cog_base_image(use_cog_base_image)
     from cog_py.predict.serve import ServeOptions
     from cog_py.predict.serve import serve as run_server
 
