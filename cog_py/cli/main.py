@@ -24,7 +24,7 @@ from cog_py.errors import CogError
 
 INTERRUPTED = 130  # the exit status after Ctrl-C (128 + SIGINT)
 
-COMMAND_MODULES = ["init", "build", "debug", "predict", "train", "serve", "exec", "push", "login", "deploy"]
+COMMAND_MODULES = ["init", "build", "debug", "predict", "train", "serve", "exec", "push", "login", "deploy", "doctor"]
 
 app = typer.Typer(
     name="cog",
