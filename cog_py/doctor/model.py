@@ -69,6 +69,7 @@ class Project:
     config_errors: list[str] = field(default_factory=list)   # rendered lines `cog.yaml:4: ...`
     read_error: str | None = None
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    memo: dict[str, Any] = field(default_factory=dict)       # what several checks read (parsed sources)
 
     @property
     def data(self) -> dict[str, Any] | None:

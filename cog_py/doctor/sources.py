@@ -47,8 +47,12 @@ def python_files(project: Project) -> list[str]:
 
 
 def project_sources(project: Project) -> list[Source]:
-    found = [read_source(project.root, rel) for rel in python_files(project)]
-    return [s for s in found if s is not None]
+    """Every Python file of the project that parses (read once per doctor run)."""
+    if "sources" not in project.memo:
+        found = [read_source(project.root, rel) for rel in python_files(project)]
+        project.memo["sources"] = [s for s in found if s is not None]
+    sources: list[Source] = project.memo["sources"]
+    return sources
 
 
 @dataclass(frozen=True)

@@ -81,3 +81,24 @@ def test_a_block_left_empty_gets_pass(tmp_path: Path) -> None:
     assert (tmp_path / "predict.py").read_text() == (
         "import warnings\n\nfrom cog import BasePredictor\n\n\nclass Predictor(BasePredictor):\n"
         "    def setup(self) -> None:\n        pass\n\n    def predict(self) -> str:\n        return ''\n")
+
+
+def test_pydantic_fix_leaves_a_file_whose_other_models_need_pydantic(tmp_path: Path) -> None:
+    predict = ("from cog import BasePredictor, Path\nfrom pydantic import BaseModel, ConfigDict\n\n\n"
+               "class Output(BaseModel):\n    model_config = ConfigDict(arbitrary_types_allowed=True)\n\n"
+               "    image: Path\n\n\nclass Meta(BaseModel):\n    name: str\n\n\n"
+               "class Predictor(BasePredictor):\n    def predict(self) -> Output:\n        raise NotImplementedError\n")
+    (tmp_path / "cog.yaml").write_text('build:\n  python_version: "3.12"\npredict: "predict.py:Predictor"\n')
+    (tmp_path / "predict.py").write_text(predict)
+    findings = [f for r in run_checks(load_project(tmp_path, environ={})) for f in r.findings
+                if f.check == "python-pydantic-basemodel"]
+    assert [(f.line, f.fix) for f in findings] == [(5, None)]
+
+
+def test_attribute_use_of_a_removed_name_is_found(tmp_path: Path) -> None:
+    (tmp_path / "cog.yaml").write_text('build:\n  python_version: "3.12"\npredict: "predict.py:Predictor"\n')
+    (tmp_path / "predict.py").write_text(
+        "import warnings\n\nimport cog\n\nwarnings.simplefilter('ignore', cog.ExperimentalFeatureWarning)\n")
+    findings = [f for r in run_checks(load_project(tmp_path, environ={})) for f in r.findings
+                if f.check == "python-deprecated-imports"]
+    assert [(f.file, f.line, f.fix) for f in findings] == [("predict.py", 5, None)]
