@@ -223,7 +223,7 @@ def _pin_where(project: Project, name: str) -> tuple[str, int | None]:
 PYTHON_EOL = {"3.8": date(2024, 10, 7), "3.9": date(2025, 10, 31), "3.10": date(2026, 10, 31),
               "3.11": date(2027, 10, 31), "3.12": date(2028, 10, 31), "3.13": date(2029, 10, 31),
               "3.14": date(2030, 10, 31)}
-EOL_WARNING_DAYS = 365
+EOL_WARNING_DAYS = 183   # "near": within about six months
 TODAY_ENV = "COG_DOCTOR_TODAY"   # YYYY-MM-DD: pins "today" (tests)
 
 
