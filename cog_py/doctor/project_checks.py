@@ -73,6 +73,14 @@ def _imports(source: Source) -> list[tuple[str, int]]:
     return found
 
 
+def _is_dev_file(rel: str) -> bool:
+    """Tests and packaging scripts import tools the image does not need."""
+    parts = rel.split("/")
+    name = parts[-1]
+    return (any(p in ("tests", "test") for p in parts[:-1]) or name in ("setup.py", "conftest.py", "noxfile.py")
+            or name.startswith("test_") or name.endswith("_test.py"))
+
+
 def check_missing_requirements(project: Project) -> list[Finding]:
     config = project.config
     if config is None:
@@ -83,6 +91,8 @@ def check_missing_requirements(project: Project) -> list[Finding]:
     reported: set[str] = set()
     findings = []
     for source in project_sources(project):
+        if _is_dev_file(source.rel):
+            continue
         # modules next to the file are importable too (scripts run from their own directory)
         here = source.rel.rsplit("/", 1)[0] if "/" in source.rel else ""
         siblings = {p.stem if p.suffix == ".py" else p.name for p in (project.root / here).iterdir()} if here else set()
