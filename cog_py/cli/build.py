@@ -13,7 +13,9 @@ from cog_py.cli.options import (
     ConfigFileOption,
     ProgressOption,
     SeparateWeightsOption,
+    UseCogBaseImageOption,
     UseCudaBaseImageOption,
+    note_cog_base_image,
     progress_mode,
     read_config,
 )
@@ -34,8 +36,10 @@ def build(
     openapi_schema: Annotated[Optional[Path], typer.Option("--openapi-schema", metavar="FILE",
                                                            help="Use this OpenAPI schema instead of generating one.")] = None,
     use_cuda_base_image: UseCudaBaseImageOption = "auto",
+    use_cog_base_image: UseCogBaseImageOption = False,
 ) -> None:
     """Build an image from cog.yaml."""
+    note_cog_base_image(use_cog_base_image)
     from cog_py.build.image import BuildSettings, build_image
 
     config = read_config(file)

@@ -19,12 +19,13 @@ import typer
 
 from cog_py._version import __version__
 from cog_py.cli import console
+from cog_py.cli.options import normalise_bool_options
 from cog_py.errors import CogError
 
 INTERRUPTED = 130  # the exit status after Ctrl-C (128 + SIGINT)
 
 COMMAND_MODULES = ["init", "build", "debug", "predict", "train", "serve", "exec", "push", "login", "deploy",
-                   "playground"]
+                   "playground", "doctor"]
 
 app = typer.Typer(
     name="cog",
@@ -65,7 +66,7 @@ _register_commands()
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `cog` with `argv` (default: sys.argv[1:]); return the exit status."""
-    args = list(sys.argv[1:] if argv is None else argv)
+    args = normalise_bool_options(list(sys.argv[1:] if argv is None else argv))
     command = typer.main.get_command(app)
     try:
         result = command.main(args=args, prog_name="cog", standalone_mode=False)

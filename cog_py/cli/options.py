@@ -118,3 +118,43 @@ def build_flags(progress: str | None, use_cuda_base_image: str) -> BuildFlags:
     from cog_py.run.local import BuildFlags
 
     return BuildFlags(progress=progress_mode(progress), use_cuda_base_image=use_cuda_base_image)
+
+
+USE_COG_BASE_IMAGE = "--use-cog-base-image"
+UseCogBaseImageOption = Annotated[
+    bool,
+    typer.Option(
+        f"{USE_COG_BASE_IMAGE}/--no-use-cog-base-image",
+        help="Accepted for Cog compatibility (=true|false); cog_py always builds its own base layers.",
+        show_default=False,
+    ),
+]
+
+
+def normalise_bool_options(args: list[str]) -> list[str]:
+    """Accept Cog's `--use-cog-base-image=true|false` spelling (our flags take no `=value`).
+
+    Only for the commands that have the option, and only up to a `--`, so an argument meant for
+    a program (`cog exec ...`) is never touched.
+    """
+    command = next((a for a in args if not a.startswith("-")), None)
+    if command not in _COG_BASE_IMAGE_COMMANDS:
+        return args
+    out: list[str] = []
+    for index, arg in enumerate(args):
+        if arg == "--":
+            return out + args[index:]
+        name, eq, value = arg.partition("=")
+        if name == USE_COG_BASE_IMAGE and eq and value.lower() in ("true", "false"):
+            arg = USE_COG_BASE_IMAGE if value.lower() == "true" else "--no-use-cog-base-image"
+        out.append(arg)
+    return out
+
+
+_COG_BASE_IMAGE_COMMANDS = ("build", "predict", "run", "serve", "push")
+
+
+def note_cog_base_image(use: bool) -> None:
+    """`--use-cog-base-image=true`: say once that it changes nothing here, and go on."""
+    if use:
+        console.info("--use-cog-base-image: cog_py builds its own base layers (no cog-base image); continuing.")

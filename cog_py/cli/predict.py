@@ -18,8 +18,10 @@ from cog_py.cli.options import (
     OutputOpt,
     ProgressOption,
     TimeoutOpt,
+    UseCogBaseImageOption,
     UseCudaBaseImageOption,
     local_run,
+    note_cog_base_image,
     read_config,
 )
 
@@ -48,7 +50,9 @@ def predict(
     use_cuda_base_image: UseCudaBaseImageOption = "auto",
     use_replicate_token: Annotated[bool, typer.Option(
         "--use-replicate-token", help="Send $REPLICATE_API_TOKEN to the model as request context (replicate_api_token).")] = False,
+    use_cog_base_image: UseCogBaseImageOption = False,
 ) -> None:
+    note_cog_base_image(use_cog_base_image)
     from cog_py.run.flow import PredictOptions, run_prediction
 
     opts = PredictOptions(image=image, inputs=tuple(inputs), json_source=json_inputs, output=output,

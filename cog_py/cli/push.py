@@ -13,7 +13,9 @@ from cog_py.cli.options import (
     ConfigFileOption,
     ProgressOption,
     SeparateWeightsOption,
+    UseCogBaseImageOption,
     UseCudaBaseImageOption,
+    note_cog_base_image,
     progress_mode,
     read_config,
 )
@@ -36,7 +38,9 @@ def push(
     separate_weights: SeparateWeightsOption = False,
     openapi_schema: Annotated[Optional[Path], typer.Option("--openapi-schema", metavar="FILE",
                               help="Use this OpenAPI schema instead of generating one.")] = None,
+    use_cog_base_image: UseCogBaseImageOption = False,
 ) -> None:
+    note_cog_base_image(use_cog_base_image)
     from cog_py.run.push import PushOptions
     from cog_py.run.push import push as push_model
 

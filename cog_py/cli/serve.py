@@ -14,8 +14,10 @@ from cog_py.cli.options import (
     GpusOpt,
     NetworkOpt,
     ProgressOption,
+    UseCogBaseImageOption,
     UseCudaBaseImageOption,
     local_run,
+    note_cog_base_image,
     read_config,
 )
 
@@ -36,7 +38,9 @@ def serve(
     file: ConfigFileOption = DEFAULT_CONFIG_FILE,
     progress: ProgressOption = None,
     use_cuda_base_image: UseCudaBaseImageOption = "auto",
+    use_cog_base_image: UseCogBaseImageOption = False,
 ) -> None:
+    note_cog_base_image(use_cog_base_image)
     from cog_py.run.serve import ServeOptions
     from cog_py.run.serve import serve as run_server
 

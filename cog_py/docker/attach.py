@@ -115,7 +115,9 @@ def _raw_terminal(stdin: IO[Any] | None) -> Iterator[None]:
     fd = stdin.fileno()
     saved = termios.tcgetattr(fd)
     try:
-        tty.setraw(fd)
+        # TCSANOW, not setraw's default TCSAFLUSH: what was typed before the container started
+        # stays in the input queue and reaches the shell.
+        tty.setraw(fd, termios.TCSANOW)
         yield
     finally:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)

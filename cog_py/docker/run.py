@@ -3,7 +3,8 @@
 `container_kwargs` is a pure function of a `ContainerSpec` (unit-tested); `start_container`
 and `model_container` hold the effects. Every container the CLI starts is removed again in a
 `finally`, and SIGTERM/SIGHUP are turned into KeyboardInterrupt while one runs so that the
-`finally` also runs when the CLI is told to stop.
+`finally` also runs when the CLI is told to stop; a guard process (reaper.py) removes it when
+the CLI dies without running its `finally` (SIGKILL).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from types import FrameType
 from typing import IO, Any
 
 from cog_py.docker.network import NETWORK_ENV
+from cog_py.docker.reaper import Guard, start_guard
 from cog_py.errors import DockerError
 
 CONTAINER_PORT = 5000
@@ -30,6 +32,7 @@ ROLE_LABEL = "dev.cog-py.role"
 # Extra labels for containers the CLI starts, `k=v,k2=v2` (test suites mark their containers).
 LABELS_ENV = "COG_PY_CONTAINER_LABELS"
 _DRIVER_ERRORS = ("could not select device driver", "nvidia-container-cli: initialization error")
+_GUARDS: dict[str, Guard] = {}   # container id -> its guard process, released on removal
 
 Say = Callable[[str], None]
 
@@ -138,6 +141,9 @@ def start_container(
     import docker.errors
 
     container = _create(client, spec)
+    guard = start_guard(container.id)
+    if guard is not None:
+        _GUARDS[container.id] = guard
     try:
         if before_start is not None:
             before_start(container)
@@ -191,6 +197,10 @@ def _remove_quietly(container: Any) -> None:
     except docker.errors.APIError as exc:
         if "already in progress" not in str(exc):
             print(f"warning: could not remove container {container.short_id}: {exc}", file=sys.stderr)
+            return   # the guard stays: it tries again when we exit
+    guard = _GUARDS.pop(getattr(container, "id", ""), None)
+    if guard is not None:
+        guard.release()
 
 
 def published_port(container: Any, spec: ContainerSpec) -> int:

@@ -28,7 +28,7 @@ def check_input(field: InputField, fail: Fail) -> None:
     """Raise `fail(...)` when the Input(...) metadata does not fit the parameter."""
     kind = field.type.kind
     if (field.ge is not None or field.le is not None) and kind not in _NUMERIC:
-        raise fail("ge and le are only valid on int and float inputs")
+        raise fail("invalid constraint: ge and le (minimum, maximum) are only valid on int and float inputs")
     if (field.min_length is not None or field.max_length is not None or field.regex is not None) and kind is not Kind.STR:
         raise fail("min_length, max_length and regex are only valid on str inputs")
     if field.regex is not None:
@@ -48,28 +48,28 @@ def _check_choices(field: InputField, fail: Fail) -> None:
     kind = field.type.kind
     expected = _CHOICE_KINDS.get(kind)
     if expected is None:
-        raise fail(f"choices are only valid on str and int inputs, not on {kind.value} inputs")
+        raise fail(f"invalid choices: choices are only valid on str and int inputs, not on {kind.value} inputs")
     if not field.choices:  # one value is fine: Cog 0.16 wrote a one-value enum
-        raise fail("choices must list at least 1 value")
+        raise fail("invalid choices: choices must list at least 1 value")
     for choice in field.choices or ():
         if isinstance(choice, bool) or not isinstance(choice, expected):
-            raise fail(f"choice {choice!r} is not {_ARTICLE_NAMES[expected]} like the input")
+            raise fail(f"invalid choices: choice {choice!r} is not {_ARTICLE_NAMES[expected]} like the input")
     if field.ge is not None or field.le is not None:
-        raise fail("choices cannot be combined with ge or le")
+        raise fail("invalid choices: choices cannot be combined with ge or le (minimum, maximum)")
     if field.min_length is not None or field.max_length is not None:
-        raise fail("choices cannot be combined with min_length or max_length")
+        raise fail("invalid choices: choices cannot be combined with min_length or max_length")
 
 
 def _check_default(field: InputField, default: Any, fail: Fail) -> None:
     kind = field.type.kind
     if field.choices is not None and default not in field.choices:
         shown = ", ".join(repr(c) for c in field.choices)
-        raise fail(f"default {default!r} is not one of the choices ({shown})")
+        raise fail(f"invalid default {default!r}: not one of the choices ({shown})")
     if kind in _NUMERIC and isinstance(default, (int, float)) and not isinstance(default, bool):
         if field.ge is not None and default < field.ge:
-            raise fail(f"default {default!r} is less than the minimum ge={field.ge!r}")
+            raise fail(f"invalid default {default!r}: less than the minimum ge={field.ge!r}")
         if field.le is not None and default > field.le:
-            raise fail(f"default {default!r} is greater than the maximum le={field.le!r}")
+            raise fail(f"invalid default {default!r}: greater than the maximum le={field.le!r}")
     if kind is Kind.STR and isinstance(default, str):
         if field.min_length is not None and len(default) < field.min_length:
             raise fail(f"default {default!r} is shorter than min_length={field.min_length}")

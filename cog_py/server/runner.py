@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from typing import Any
 
 from cog_py import protocol
@@ -26,6 +26,11 @@ log = logging.getLogger("cog_py.server")
 
 STARTING, READY, SETUP_FAILED, DEFUNCT, UNKNOWN = (Health.STARTING, Health.READY, Health.SETUP_FAILED, Health.DEFUNCT,
                                                   Health.UNKNOWN)
+# Cancel is idempotent (an extension of Cog, which answers 404 once a prediction has ended): a
+# prediction that ended within FINISHED_TTL_S seconds is still "cancelable" (200, no effect);
+# at most FINISHED_MAX ids are remembered.
+FINISHED_TTL_S = 300.0
+FINISHED_MAX = 1000
 
 
 class Pending:
@@ -72,6 +77,7 @@ class Runner:
         self._health_cache: dict[Health, bytes] = {}
         self._snap_waiters: dict[str, list[asyncio.Future[bytes | None]]] = {}
         self._last_id = 0
+        self._finished: OrderedDict[str, float] = OrderedDict()   # id -> when it ended (monotonic)
         self.idle = asyncio.Event()
         self.idle.set()
 
@@ -196,6 +202,7 @@ class Runner:
 
     def _settle(self, pending: Pending, status: str, code: int, blob: bytes) -> None:
         self.metrics.finished(status, code, time.time() - pending.created_at)
+        self._remember_finished(pending.id)
         if not self.inflight:
             self.idle.set()
         self._changed()
@@ -279,10 +286,22 @@ class Runner:
         assert self.worker is not None
         self.worker.send(msg, body)
 
+    def _remember_finished(self, pred_id: str) -> None:
+        self._finished.pop(pred_id, None)
+        self._finished[pred_id] = time.monotonic()
+        while len(self._finished) > FINISHED_MAX:
+            self._finished.popitem(last=False)
+
+    def recently_finished(self, pred_id: str) -> bool:
+        """Whether `pred_id` ended (any status) within the last FINISHED_TTL_S seconds."""
+        ended = self._finished.get(pred_id)
+        return ended is not None and time.monotonic() - ended <= FINISHED_TTL_S
+
     def cancel(self, pred_id: str) -> bool:
+        """Ask the worker to cancel; True (HTTP 200) also for a prediction that recently ended."""
         pending = self.inflight.get(pred_id)
         if pending is None:
-            return False
+            return self.recently_finished(pred_id)
         worker = self.worker
         if worker is None:
             return True

@@ -187,21 +187,35 @@ def _probe_smi() -> Probe:
     exe = shutil.which("nvidia-smi")
     if exe is None:
         return Probe(source=None, error="nvidia-smi not found")
-    fields = "index,name,memory.total,compute_cap,driver_version"
     try:
-        out = subprocess.run([exe, f"--query-gpu={fields}", "--format=csv,noheader,nounits"],
+        out = subprocess.run([exe, f"--query-gpu={SMI_FIELDS}", "--format=csv,noheader,nounits"],
                              capture_output=True, text=True, timeout=10, check=True).stdout
     except (OSError, subprocess.SubprocessError) as exc:
         return Probe(source="nvidia-smi", error=f"nvidia-smi failed: {exc}")
+    return parse_smi_csv(out)
+
+
+SMI_FIELDS = "index,name,memory.total,compute_cap,driver_version"
+
+
+def parse_smi_csv(out: str) -> Probe:
+    """Read `nvidia-smi --query-gpu=SMI_FIELDS --format=csv,noheader,nounits` output."""
     devices, driver = [], None
     for line in out.strip().splitlines():
         parts = [p.strip() for p in line.split(",")]
-        if len(parts) < 5:
+        if len(parts) < 5 or not parts[0].isdigit():
             continue
         mem = int(parts[2]) if parts[2].isdigit() else None
-        devices.append(Device(int(parts[0]), parts[1], mem, parts[3] or None))
+        cap = parts[3] if parts[3] and parts[3] not in ("[N/A]", "N/A") else None
+        devices.append(Device(int(parts[0]), parts[1], mem, cap))
         driver = parts[4]
     return Probe(source="nvidia-smi", devices=tuple(devices), driver_version=driver)
+
+
+def probe_driver() -> Probe:
+    """The driver and devices without importing torch (NVML, else nvidia-smi): for host tools."""
+    found = _probe_nvml()
+    return found if found.driver_version else _probe_smi()
 
 
 def probe(*, torch_available: Callable[[], bool] | None = None) -> Probe:

@@ -276,3 +276,88 @@ def test_serve_with_upload_url(tmp_path: Path, engine: docker.DockerClient, base
         except (docker.errors.ImageNotFound, docker.errors.APIError):
             pass
     assert proc.returncode == 0
+
+
+def test_exec_keeps_what_was_typed_before_the_container_started(project: Path) -> None:
+    """Type-ahead: a line typed while the image builds and the container starts reaches bash."""
+    import os
+    import pty
+    import subprocess
+
+    from tests.integration.cli_support import COG, cog_env
+
+    leader, follower = pty.openpty()
+    # typed before `cog exec` even starts: it waits in the terminal's input queue
+    os.write(leader, b"echo typed-$((6*7))-ahead; exit 7\n")
+    try:
+        proc = subprocess.run([*COG, "exec", "/bin/bash"], cwd=project, env=cog_env(), stdin=follower,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)
+    finally:
+        os.close(follower)
+        os.close(leader)
+    # the computed value, not the echo of the typed line, proves bash ran it
+    assert b"typed-42-ahead" in proc.stdout, (proc.stdout, proc.stderr.decode())
+    assert proc.returncode == 7, proc.stderr.decode()
+
+
+def _session_running(engine: docker.DockerClient, role: str) -> set[str]:
+    from tests.integration.conftest import SESSION_ID, TEST_SESSION_LABEL, listed_containers
+
+    found = listed_containers(engine, f"{TEST_SESSION_LABEL}={SESSION_ID}")
+    return {cid for cid, c in found.items() if (c.get("Labels") or {}).get("dev.cog-py.role") == role}
+
+
+@pytest.mark.parametrize("tty", [False, True], ids=["pipe", "terminal"])
+def test_sigkill_of_exec_client_leaves_no_container(project: Path, engine: docker.DockerClient, tty: bool) -> None:
+    import os
+    import pty
+    import signal
+    import subprocess
+
+    from tests.integration.cli_support import COG, cog_env
+
+    before = _session_running(engine, "exec")
+    leader, follower = pty.openpty() if tty else (None, None)
+    proc = subprocess.Popen([*COG, "exec", "/bin/bash", "-c", "echo started; sleep 600"], cwd=project,
+                            env=cog_env(), stdin=follower if tty else subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert proc.stdout is not None
+        assert b"started" in proc.stdout.readline()
+        mine = _session_running(engine, "exec") - before
+        assert len(mine) == 1
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and _session_running(engine, "exec") & mine:
+            time.sleep(0.5)
+        assert not _session_running(engine, "exec") & mine, "the container outlived its killed client"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
+        for fd in (leader, follower):
+            if fd is not None:
+                os.close(fd)
+
+
+def test_sigkill_of_serve_client_leaves_no_container(project: Path, engine: docker.DockerClient) -> None:
+    import signal
+
+    port = free_port()
+    before = _session_running(engine, "serve")
+    proc = popen_cog(project, "serve", "-p", str(port))
+    try:
+        _wait_serving(proc, port)
+        mine = _session_running(engine, "serve") - before
+        assert len(mine) == 1
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and _session_running(engine, "serve") & mine:
+            time.sleep(0.5)
+        assert not _session_running(engine, "serve") & mine, "the container outlived its killed client"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()

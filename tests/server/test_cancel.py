@@ -59,7 +59,9 @@ def test_async_prediction_cancel_with_respond_async(make_server):
     assert resp.json()["id"] == "a1" and resp.json()["status"] == "starting"
     assert server.post("/predictions/a1/cancel").status_code == 200
     server.wait_for("READY", timeout=5)
-    assert server.post("/predictions/a1/cancel").status_code == 404
+    # idempotent (our extension of Cog, which answers 404 here): it ended moments ago
+    assert server.post("/predictions/a1/cancel").status_code == 200
+    assert server.post("/predictions/never-seen/cancel").status_code == 404
 
 
 def test_stuck_in_c_is_canceled_by_restarting_the_worker(make_server):
@@ -154,5 +156,44 @@ def test_cancel_is_repeatable(make_server):
     assert server.post("/predictions/r1/cancel").status_code == 200
     second = server.post("/predictions/r1/cancel").status_code
     thread.join(10)
-    assert second in (200, 404)
+    assert second == 200
     assert result["r"].json()["status"] == "canceled"
+    assert server.post("/predictions/r1/cancel").status_code == 200   # after the end too
+
+
+def test_three_cancels_in_a_row_answer_200_and_the_webhook_says_canceled(make_server):
+    from tests.server.test_events import Receiver
+
+    receiver = Receiver()
+    try:
+        server = make_server("sleeper.py:Predictor")
+        resp = server.post("/predictions", json={"id": "i1", "input": {"seconds": 20}, "webhook": receiver.url,
+                                                 "webhook_events_filter": ["completed"]},
+                           headers={"prefer": "respond-async"})
+        assert resp.status_code == 202
+        server.wait_for("BUSY", timeout=10)
+        answers = [server.post("/predictions/i1/cancel") for _ in range(3)]
+        assert [(a.status_code, a.json()) for a in answers] == [(200, {})] * 3
+        assert receiver.wait_terminal(timeout=30)["body"]["status"] == "canceled"
+        again = server.post("/predictions/i1/cancel")
+        assert (again.status_code, again.json()) == (200, {})
+        assert server.post("/predictions/i2/cancel").status_code == 404
+    finally:
+        receiver.close()
+
+
+def test_recently_finished_ids_are_bounded_and_expire():
+    import asyncio
+
+    from cog_py.server.runner import FINISHED_MAX, FINISHED_TTL_S, Runner
+    from cog_py.server.settings import Settings
+
+    async def scenario() -> None:
+        runner = Runner(Settings(), schema=None)
+        for n in range(FINISHED_MAX + 5):
+            runner._remember_finished(f"p{n}")
+        assert not runner.cancel("p0") and runner.cancel(f"p{FINISHED_MAX + 4}")
+        runner._finished[f"p{FINISHED_MAX + 4}"] -= FINISHED_TTL_S + 1   # as if it ended 5 minutes ago
+        assert not runner.cancel(f"p{FINISHED_MAX + 4}")
+
+    asyncio.run(scenario())

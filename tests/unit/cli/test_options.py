@@ -74,3 +74,27 @@ def test_invalid_config_prints_every_line(
         'Error: cog.yaml:2: build.python_version: YAML reads 3.10 as the number 3.1: quote it, python_version: "3.10"',
         "cog.yaml:3: build.gpu: must be a boolean (true or false), got number 2",
     ]
+
+
+@pytest.mark.parametrize("command", ["build", "predict", "serve", "push"])
+@pytest.mark.parametrize("spelling,noted", [("--use-cog-base-image", True), ("--use-cog-base-image=true", True),
+                                             ("--use-cog-base-image=false", False), ("--no-use-cog-base-image", False)])
+def test_use_cog_base_image_is_accepted_and_explained(
+    cog: Callable[..., CliResult], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str, spelling: str,
+    noted: bool,
+) -> None:
+    monkeypatch.chdir(tmp_path)   # no cog.yaml: the command goes on and stops at the config
+    result = cog(command, spelling)
+    assert ("cog_py builds its own base layers" in result.stderr) is noted
+    assert "cog.yaml not found" in result.stderr and result.code == 1
+
+
+def test_use_cog_base_image_spelling_is_only_rewritten_for_commands_that_take_it() -> None:
+    from cog_py.cli.options import normalise_bool_options
+
+    assert normalise_bool_options(["--debug", "build", "--use-cog-base-image=FALSE"]) == [
+        "--debug", "build", "--no-use-cog-base-image"]
+    exec_args = ["exec", "prog", "--use-cog-base-image=true"]
+    assert normalise_bool_options(exec_args) == exec_args
+    assert normalise_bool_options(["predict", "--", "--use-cog-base-image=true"]) == [
+        "predict", "--", "--use-cog-base-image=true"]

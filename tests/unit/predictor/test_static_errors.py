@@ -69,7 +69,7 @@ def test_parameter_line_is_named(tmp_path: Path) -> None:
     with pytest.raises(PredictorError) as info:
         inspect_source(tmp_path, "predict.py:Predictor")
     assert info.value.message == (
-        "predict.py:8: Predictor.predict(): parameter 'bad': default 5 is greater than the maximum le=2"
+        "predict.py:8: Predictor.predict(): parameter 'bad': invalid default 5: greater than the maximum le=2"
     )
 
 
