@@ -121,7 +121,10 @@ def test_ca_cert_weights_dockerignore_and_schema_file(engine: Any, base_image_31
     bundle = Path("/etc/ssl/certs/ca-certificates.crt").read_text()
     first = bundle[: bundle.index("-----END CERTIFICATE-----") + len("-----END CERTIFICATE-----")]
     first = first[first.index("-----BEGIN CERTIFICATE-----"):]
-    (tmp_path / "corp-ca.crt").write_text(first + "\n")
+    # The whole host bundle, as a user behind a TLS-inspecting proxy passes its CA: every build
+    # installs requests/pyyaml/typing_extensions from PyPI (issue 12), so the image must trust
+    # this machine's proxy too (update-ca-certificates rebuilds the image's bundle from it).
+    (tmp_path / "corp-ca.crt").write_text(bundle)
     schema = {"openapi": "3.0.2", "info": {"title": "Cog", "version": "given"}, "paths": {},
               "components": {"schemas": {}}}
     (tmp_path / "schema.json").write_text(json.dumps(schema))
