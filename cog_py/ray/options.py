@@ -28,8 +28,6 @@ class Scaling:
     target_ongoing: float | None = None     # per replica; default: its max ongoing requests
     upscale_delay_s: float = 5.0
     downscale_delay_s: float = 60.0         # Serve's own default is 600 s
-    metrics_interval_s: float | None = None
-    look_back_period_s: float | None = None
 
     @property
     def autoscaling(self) -> bool:
@@ -82,10 +80,6 @@ def deployment_options(limits: ModelLimits, scaling: Scaling, *, shutdown_grace_
             "upscale_delay_s": scaling.upscale_delay_s,
             "downscale_delay_s": scaling.downscale_delay_s,
         }
-        if scaling.metrics_interval_s is not None:
-            auto["metrics_interval_s"] = scaling.metrics_interval_s
-        if scaling.look_back_period_s is not None:
-            auto["look_back_period_s"] = scaling.look_back_period_s
         options["autoscaling_config"] = auto
     else:
         options["num_replicas"] = scaling.replicas

@@ -32,7 +32,10 @@ def free_port() -> int:
 
 def ray_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COG_", "RAY_"))}
-    env.update({"RAY_USAGE_STATS_ENABLED": "0", "PYTHONPATH": str(REPO), "LOG_FORMAT": "console"})
+    env.update({"RAY_USAGE_STATS_ENABLED": "0", "PYTHONPATH": str(REPO), "LOG_FORMAT": "console",
+                # Autoscaling metrics every half second (Serve's default is 10 s), for the scaling test.
+                "RAY_SERVE_REPLICA_AUTOSCALING_METRIC_PUSH_INTERVAL_S": "0.5",
+                "RAY_SERVE_HANDLE_AUTOSCALING_METRIC_PUSH_INTERVAL_S": "0.5"})
     return env
 
 
