@@ -57,6 +57,8 @@ def _root(
 def _register_commands() -> None:
     for name in COMMAND_MODULES:
         importlib.import_module(f"cog_py.cli.{name}").register(app)
+    # Temporary `cog deploy` group holding `ray` only, until `deploy_ray.add_ray_command` joins the deploy group.
+    importlib.import_module("cog_py.cli.deploy_ray").register(app)
 
 
 _register_commands()
