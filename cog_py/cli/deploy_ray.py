@@ -47,6 +47,17 @@ def scaling_from_flags(replicas: int, min_replicas: int | None, max_replicas: in
     return scaling
 
 
+def ray_local_args(replicas: int, min_replicas: int | None, max_replicas: int | None) -> tuple[str, ...]:
+    """`cog serve --ray`: the arguments of `python -m cog_py.ray.local` in the container."""
+    scaling_from_flags(replicas, min_replicas, max_replicas, None, 5.0, 60.0)   # the same checks
+    args = ["--project-dir", "/src", "--replicas", str(replicas)]
+    if min_replicas is not None:
+        args += ["--min-replicas", str(min_replicas)]
+    if max_replicas is not None:
+        args += ["--max-replicas", str(max_replicas)]
+    return tuple(args)
+
+
 def model_limits(config: Config) -> ModelLimits:
     """concurrency.max from cog.yaml, else from @concurrent in predict.py (read without importing it)."""
     from cog_py.errors import CogError

@@ -9,6 +9,7 @@ import typer
 from cog_py.cli import console
 from cog_py.cli.options import DEFAULT_CONFIG_FILE, ConfigFileOption
 from cog_py.cli.build import ProgressOption, UseCudaBaseImageOption
+from cog_py.cli.deploy_ray import MaxReplicasOpt, MinReplicasOpt, ReplicasOpt, ray_local_args
 from cog_py.cli.predict import EnvOpt, GpusOpt, NetworkOpt, local_run
 
 HELP = """Run the model's HTTP server.
@@ -28,12 +29,23 @@ def serve(
     file: ConfigFileOption = DEFAULT_CONFIG_FILE,
     progress: ProgressOption = None,
     use_cuda_base_image: UseCudaBaseImageOption = "auto",
+    ray: Annotated[bool, typer.Option("--ray", help="Serve on a local Ray Serve instance in the container "
+                                      "(the image gets Ray, as with `cog build --with-ray`).")] = False,
+    replicas: ReplicasOpt = 1,
+    min_replicas: MinReplicasOpt = None,
+    max_replicas: MaxReplicasOpt = None,
 ) -> None:
+    import dataclasses
+
     from cog_py.predict.serve import ServeOptions
     from cog_py.predict.serve import serve as run_server
 
-    opts = ServeOptions(port=port, host=host, upload_url=upload_url,
-                        **local_run(env, gpus, network, file, progress, use_cuda_base_image))
+    run = local_run(env, gpus, network, file, progress, use_cuda_base_image)
+    ray_args = None
+    if ray:
+        ray_args = ray_local_args(replicas, min_replicas, max_replicas)
+        run["build"] = dataclasses.replace(run["build"], with_ray=True)
+    opts = ServeOptions(port=port, host=host, upload_url=upload_url, ray_args=ray_args, **run)
     run_server(opts, console)
 
 

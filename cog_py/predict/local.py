@@ -30,6 +30,7 @@ class BuildFlags:
 
     progress: str = "auto"
     use_cuda_base_image: str = "auto"
+    with_ray: bool = False          # cog serve --ray: Ray Serve in the server's environment
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,8 @@ def build_dev_image(config: Any, *, say: Say, with_schema: bool = True, flags: B
 
     from cog_py.build.image import BuildSettings, build_image
 
-    settings = BuildSettings(mode="dev", progress=flags.progress, use_cuda_base_image=flags.use_cuda_base_image)
+    settings = BuildSettings(mode="dev", progress=flags.progress, use_cuda_base_image=flags.use_cuda_base_image,
+                             with_ray=flags.with_ray)
     if with_schema or config.predict or config.train:
         return build_image(config, settings, say, client=client).name
     with tempfile.TemporaryDirectory(prefix="cog-exec-") as tmp:

@@ -35,7 +35,9 @@ def ray_env() -> dict[str, str]:
     env.update({"RAY_USAGE_STATS_ENABLED": "0", "PYTHONPATH": str(REPO), "LOG_FORMAT": "console",
                 # Autoscaling metrics every half second (Serve's default is 10 s), for the scaling test.
                 "RAY_SERVE_REPLICA_AUTOSCALING_METRIC_PUSH_INTERVAL_S": "0.5",
-                "RAY_SERVE_HANDLE_AUTOSCALING_METRIC_PUSH_INTERVAL_S": "0.5"})
+                "RAY_SERVE_HANDLE_AUTOSCALING_METRIC_PUSH_INTERVAL_S": "0.5",
+                # A node from a model's image (test_image.py) may have another patch release of Python.
+                "RAY_DEFAULT_PYTHON_VERSION_MATCH_LEVEL": "minor"})
     return env
 
 
