@@ -70,7 +70,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     project = REPO / "examples" / args.example
-    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+    os.environ.update({"RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled"})   # loopback only
     env = {k: v for k, v in os.environ.items() if not k.startswith("COG_")}
     env["PYTHONPATH"] = str(REPO)
     os.environ["PYTHONPATH"] = str(REPO)   # the Ray workers this process starts import this checkout

@@ -37,7 +37,10 @@ def ray_env() -> dict[str, str]:
                 "RAY_SERVE_REPLICA_AUTOSCALING_METRIC_PUSH_INTERVAL_S": "0.5",
                 "RAY_SERVE_HANDLE_AUTOSCALING_METRIC_PUSH_INTERVAL_S": "0.5",
                 # A node from a model's image (test_image.py) may have another patch release of Python.
-                "RAY_DEFAULT_PYTHON_VERSION_MATCH_LEVEL": "minor"})
+                "RAY_DEFAULT_PYTHON_VERSION_MATCH_LEVEL": "minor",
+                # Loopback only. Ray 2.60 turns token authentication on by itself once a token file
+                # (~/.ray/auth_token, written by any local ray.init) exists; the nodes would disagree.
+                "RAY_AUTH_MODE": "disabled"})
     return env
 
 

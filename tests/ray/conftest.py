@@ -50,7 +50,7 @@ def ray_cluster() -> Iterator[Cluster]:
     import ray
     from ray import serve
 
-    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+    os.environ.update({"RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled"})   # as cluster.ray_env()
     with running_cluster() as cluster:
         ray.init(address=cluster.address, log_to_driver=False, namespace="cog-tests", _node_ip_address="127.0.0.1")
         try:

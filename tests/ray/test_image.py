@@ -24,7 +24,7 @@ from tests.ray.cluster import REPO, _ray_start, free_port, kill_tree, ray_env
 pytestmark = [pytest.mark.engine, pytest.mark.timeout(1200)]
 
 IMAGE = "cog-py-test-ray-hello:latest"     # kept between runs: the Ray layer (about 420 MB) is cached
-CONTAINER_ENV = {"RAY_USAGE_STATS_ENABLED": "0",
+CONTAINER_ENV = {"RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled",
                  # The image's Python (Debian's 3.11.x) and the test machine's may differ in the patch level.
                  "RAY_DEFAULT_PYTHON_VERSION_MATCH_LEVEL": "minor"}
 
