@@ -84,18 +84,30 @@ BLUR_REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
 ]
 
 
+_TEXT = "data:text/plain;base64," + base64.b64encode(b"the cat saw the dog and the cat ran").decode()
+TRAIN_REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
+    ("POST", "/trainings", {"json": {"input": {"text": _TEXT, "min_count": 2}}}),
+    ("POST", "/trainings", {"json": {"input": {"text": _TEXT, "min_count": 0}}}),
+    ("PUT", "/trainings/t-same", {"json": {"input": {"text": _TEXT}}}),
+    ("POST", "/trainings/t-unknown/cancel", {}),
+    ("GET", "/", {}),
+]
+
+
 def _run(client: Any, requests: list[tuple[str, str, dict[str, Any]]]) -> list[Any]:
     return [(method, path, *exchange(client.client.request(method, path, **kw))) for method, path, kw in requests]
 
 
-@pytest.mark.parametrize(("example", "requests"), [("hello-world", HELLO_REQUESTS), ("blur", BLUR_REQUESTS)],
-                         ids=["hello-world", "blur"])
+@pytest.mark.parametrize(("example", "requests"),
+                         [("hello-world", HELLO_REQUESTS), ("blur", BLUR_REQUESTS), ("train", TRAIN_REQUESTS)],
+                         ids=["hello-world", "blur", "train"])
 def test_same_answers_as_the_container_server(serve_app: Any, example: str,
                                               requests: list[tuple[str, str, dict[str, Any]]]) -> None:
     project: Path = EXAMPLES / example
-    app = serve_app(example, project)
+    train = example == "train"      # the server in training mode, as `cog train` runs it (--x-mode train)
+    app = serve_app(example, project, args={"mode": "train"} if train else None)
     through_ray = _run(app, requests)
-    with running_server(None, cwd=project, timeout=120) as server:
+    with running_server(None, cwd=project, timeout=120, args=["--x-mode", "train"] if train else None) as server:
         direct = _run(server, requests)
     assert through_ray == direct
     statuses = [row[2] for row in direct]
@@ -103,6 +115,9 @@ def test_same_answers_as_the_container_server(serve_app: Any, example: str,
     if example == "blur":
         failed = direct[1][4]
         assert failed["status"] == "failed" and failed["error"], failed
+    if example == "train":
+        trained = direct[0][4]
+        assert trained["status"] == "succeeded" and trained["output"]["weights"].startswith("data:"), trained
 
 
 def test_health_check_matches(serve_app: Any) -> None:
