@@ -9,7 +9,8 @@ this layer only:
   traffic to a replica that would answer 503, and fails the start-up when setup fails (Serve
   then reports the error and tries another replica);
 - while the worker is restarted after a crash, lets a new prediction wait for it instead of
-  answering 503 (another replica would have taken it had Serve known);
+  answering 503 (another replica would have taken it had Serve known), and lets one wait for
+  a slot that async predictions still hold instead of answering 409;
 - on shutdown, drains as the container does on SIGTERM: no new predictions, in-flight ones
   (async ones included, which Serve does not count) may finish within the grace period.
 
@@ -59,11 +60,13 @@ def _strip_prefix(scope: Scope) -> Scope:
 
 
 class ReplicaApp:
-    def __init__(self, app: ASGIApp, runner: Runner, replica_id: str, *, restart_wait_s: float = 120.0) -> None:
+    def __init__(self, app: ASGIApp, runner: Runner, replica_id: str, *, restart_wait_s: float = 120.0,
+                 slot_wait_s: float = 300.0) -> None:
         self.app = app
         self.runner = runner
         self.replica_id = replica_id
         self.restart_wait_s = restart_wait_s
+        self.slot_wait_s = slot_wait_s
         self._header = (REPLICA_HEADER, replica_id.encode())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -75,8 +78,10 @@ class ReplicaApp:
             await self.app(scope, receive, send)
             return
         scope = _strip_prefix(scope)
-        if self.runner.state == STARTING and not self.runner.draining and _creates_prediction(scope):
-            await self._wait_while_starting(self.restart_wait_s)
+        if not self.runner.draining and _creates_prediction(scope):
+            if self.runner.state == STARTING:
+                await self._wait_while_starting(self.restart_wait_s)
+            await self._wait_for_slot(self.slot_wait_s)
         header = self._header
 
         async def named_send(message: dict[str, Any]) -> None:
@@ -86,6 +91,15 @@ class ReplicaApp:
             await send(message)
 
         await self.app(scope, receive, named_send)
+
+    async def _wait_for_slot(self, limit: float) -> None:
+        """Async predictions hold a slot after their request has ended, which Serve does not
+        count: a new one waits here (Serve sees it as ongoing and routes elsewhere) for a free
+        slot rather than being answered 409 at once; after `limit` the container's 409 follows."""
+        runner = self.runner
+        deadline = time.monotonic() + limit
+        while len(runner.inflight) >= runner.slots and runner.state == READY and time.monotonic() < deadline:
+            await asyncio.sleep(_POLL_S)
 
     async def _wait_while_starting(self, limit: float | None) -> None:
         deadline = None if limit is None else time.monotonic() + limit

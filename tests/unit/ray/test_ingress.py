@@ -16,7 +16,7 @@ from cog_py.server.runner import READY, SETUP_FAILED, STARTING
 def fake_runner(state: str = READY) -> Any:
     idle = asyncio.Event()
     idle.set()
-    return SimpleNamespace(state=state, draining=False, inflight={}, idle=idle, setup_logs=[],
+    return SimpleNamespace(state=state, draining=False, inflight={}, idle=idle, setup_logs=[], slots=1,
                            settings=SimpleNamespace(shutdown_grace=5.0))
 
 
@@ -132,6 +132,23 @@ def test_shutdown_drains_in_flight_predictions() -> None:
 
     draining, took = asyncio.run(scenario())
     assert draining and took >= 0.3
+
+
+def test_a_new_prediction_waits_for_a_slot_held_by_an_async_one() -> None:
+    async def scenario() -> float:
+        runner = fake_runner(READY)
+        runner.inflight = {"async-1": object()}
+        loop = asyncio.get_running_loop()
+        loop.call_later(0.3, runner.inflight.clear)
+        app = ReplicaApp(Recorder(), runner, "r1")
+        start = loop.time()
+        await _request(app, "/predictions", method="POST")
+        waited = loop.time() - start
+        runner.inflight = {"async-2": object()}
+        await asyncio.wait_for(_request(app, "/health-check"), 60)   # not a new prediction: never waits
+        return waited
+
+    assert asyncio.run(scenario()) >= 0.3
 
 
 def test_only_the_serve_modules_import_ray() -> None:
