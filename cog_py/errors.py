@@ -10,7 +10,8 @@
     ├── ModelServerError          the model's HTTP server is unreachable or answered unexpectedly
     ├── BuildError                a Docker build failed or cannot start
     ├── DockerError               the engine is missing, unreachable or refused a request
-    └── RegistryError             push/login problems
+    ├── RegistryError             push/login problems
+    └── RayError                  Ray Serve options, or Ray itself, missing or refused (cog_py.ray)
 """
 
 from __future__ import annotations
@@ -77,3 +78,7 @@ class DockerError(CogError):
 
 class RegistryError(CogError):
     """A registry refused a login, a push or a pull, or could not be reached."""
+
+
+class RayError(CogError):
+    """Ray Serve cannot be used: bad scaling options, Ray missing or at another version."""

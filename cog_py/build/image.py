@@ -48,6 +48,7 @@ class BuildSettings:
     separate_weights: bool = False
     openapi_schema: Path | None = None
     use_cuda_base_image: str = "auto"
+    with_ray: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def prepare(config: Config, settings: BuildSettings, ui: UI, *, for_debug: bool 
     options = p.BuildOptions(
         mode=settings.mode, use_cuda_base_image=settings.use_cuda_base_image,
         separate_weights=settings.separate_weights, weights=weights, secrets=secrets, ca_cert=ca,
-        runtime_wheel=runtime_wheel_name(), concurrency_max=schema.concurrency_max,
+        runtime_wheel=runtime_wheel_name(), concurrency_max=schema.concurrency_max, with_ray=settings.with_ray,
     )
     plan = make_plan(config, options)
     for warning in (*plan.warnings, *undeclared_cog_packages(config)):

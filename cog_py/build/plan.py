@@ -54,6 +54,7 @@ class BuildOptions:
     ca_cert: str | None = None                 # PEM text (cacert.load_ca_cert)
     runtime_wheel: str = "cog_py-0.0.0-py3-none-any.whl"
     concurrency_max: int | None = None         # from @concurrent when cog.yaml has none
+    with_ray: bool = False                     # --with-ray: Ray Serve in the server's environment
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class BuildPlan:
     gpu: bool = False
     cuda: str | None = None
     cudnn: str | None = None
+    ray_version: str | None = None             # --with-ray: ray[serve]==this in the server's environment
     warnings: tuple[str, ...] = field(default=(), compare=False)
     notes: tuple[str, ...] = field(default=(), compare=False)   # decisions `cog debug` explains
 

@@ -130,9 +130,22 @@ def make_plan(config: Config, options: BuildOptions) -> BuildPlan:
         gpu=build.gpu,
         cuda=res.cuda if res else None,
         cudnn=res.cudnn if res else None,
+        ray_version=_ray_version(py) if options.with_ray else None,
         warnings=tuple(warnings),
         notes=tuple(notes),
     )
+
+
+def _ray_version(py: Version) -> str:
+    """--with-ray: the Ray release cog_py.ray is made for; Ray needs Python 3.10 or newer."""
+    from cog_py.ray import RAY_VERSION
+
+    if (py.major, py.minor) < (3, 10):
+        raise BuildError(
+            f"--with-ray: Ray {RAY_VERSION} needs Python 3.10 or newer, and the server's environment uses the "
+            f"model's Python {py.short}",
+            hint='Set build.python_version to "3.10" or newer in cog.yaml, or build without --with-ray.')
+    return RAY_VERSION
 
 
 def _wants_cuda_base(config: Config, options: BuildOptions, res: CudaResolution, py: Version) -> tuple[bool, str]:

@@ -37,6 +37,8 @@ def build(
                                                            help="Use this OpenAPI schema instead of generating one.")] = None,
     use_cuda_base_image: UseCudaBaseImageOption = "auto",
     use_cog_base_image: UseCogBaseImageOption = False,
+    with_ray: Annotated[bool, typer.Option("--with-ray", help="Add Ray Serve to the server's environment, for "
+                                           "`cog deploy ray` (a layer of its own; Python >= 3.10).")] = False,
 ) -> None:
     """Build an image from cog.yaml."""
     note_cog_base_image(use_cog_base_image)
@@ -47,7 +49,7 @@ def build(
         tag=tag, mode="release", no_cache=no_cache, progress=progress_mode(progress),
         secrets=tuple(secret or ()), separate_weights=separate_weights,
         openapi_schema=openapi_schema.resolve() if openapi_schema else None,
-        use_cuda_base_image=use_cuda_base_image,
+        use_cuda_base_image=use_cuda_base_image, with_ray=with_ray,
     )
     result = build_image(config, settings, console)
     console.success(f"Image built as {result.name} ({_size(result.size)}, {result.seconds:.1f}s)")

@@ -18,7 +18,7 @@ from cog_py.cli.options import DEFAULT_CONFIG_FILE, ConfigFileOption
 if TYPE_CHECKING:
     from cog_py.config.models import Config
 
-TARGET_MODULES: list[str] = []   # further `cog_py.cli.<module>` files that register a target on the group
+TARGET_MODULES: list[str] = ["deploy_ray"]   # further `cog_py.cli.<module>` files that register a target on the group
 
 GROUP_HELP = "Render manifests to run the model on a cluster."
 

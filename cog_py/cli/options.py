@@ -25,6 +25,7 @@ from cog_py.errors import UsageError
 
 if TYPE_CHECKING:
     from cog_py.config.models import Config
+    from cog_py.ray.options import Scaling
     from cog_py.run.local import BuildFlags
 
 DEFAULT_CONFIG_FILE = "cog.yaml"
@@ -115,6 +116,7 @@ def local_run(env: list[str], gpus: str | None, network: str | None, progress: s
 
 def build_flags(progress: str | None, use_cuda_base_image: str) -> BuildFlags:
     """The build flags every local command shares, resolved like `cog build` resolves them."""
+    from cog_py.ray.options import Scaling
     from cog_py.run.local import BuildFlags
 
     return BuildFlags(progress=progress_mode(progress), use_cuda_base_image=use_cuda_base_image)
@@ -158,3 +160,32 @@ def note_cog_base_image(use: bool) -> None:
     """`--use-cog-base-image=true`: say once that it changes nothing here, and go on."""
     if use:
         console.info("--use-cog-base-image: cog_py builds its own base layers (no cog-base image); continuing.")
+
+
+# Ray Serve replicas: `cog deploy ray` and `cog serve --ray`.
+ReplicasOpt = Annotated[int, typer.Option("--replicas", min=1, help="Replicas of the model (without autoscaling).")]
+MinReplicasOpt = Annotated[Optional[int], typer.Option("--min-replicas", min=0,
+                                                       help="Autoscaling: fewest replicas (default 1).")]
+MaxReplicasOpt = Annotated[Optional[int], typer.Option("--max-replicas", min=1,
+                                                       help="Autoscaling: most replicas (turns autoscaling on).")]
+
+
+def scaling_from_flags(replicas: int, min_replicas: int | None, max_replicas: int | None, target: float | None,
+                       upscale: float, downscale: float) -> Scaling:
+    from cog_py.ray.options import Scaling
+
+    scaling = Scaling(replicas=replicas, min_replicas=min_replicas, max_replicas=max_replicas, target_ongoing=target,
+                      upscale_delay_s=upscale, downscale_delay_s=downscale)
+    scaling.check()
+    return scaling
+
+
+def ray_local_args(replicas: int, min_replicas: int | None, max_replicas: int | None) -> tuple[str, ...]:
+    """`cog serve --ray`: the arguments of `python -m cog_py.ray.local` in the container."""
+    scaling_from_flags(replicas, min_replicas, max_replicas, None, 5.0, 60.0)   # the same checks
+    args = ["--project-dir", "/src", "--replicas", str(replicas)]
+    if min_replicas is not None:
+        args += ["--min-replicas", str(min_replicas)]
+    if max_replicas is not None:
+        args += ["--max-replicas", str(max_replicas)]
+    return tuple(args)

@@ -12,12 +12,16 @@ from cog_py.cli.options import (
     ConfigFileOption,
     EnvOpt,
     GpusOpt,
+    MaxReplicasOpt,
+    MinReplicasOpt,
     NetworkOpt,
     ProgressOption,
+    ReplicasOpt,
     UseCogBaseImageOption,
     UseCudaBaseImageOption,
     local_run,
     note_cog_base_image,
+    ray_local_args,
     read_config,
 )
 
@@ -39,13 +43,24 @@ def serve(
     progress: ProgressOption = None,
     use_cuda_base_image: UseCudaBaseImageOption = "auto",
     use_cog_base_image: UseCogBaseImageOption = False,
+    ray: Annotated[bool, typer.Option("--ray", help="Serve on a local Ray Serve instance in the container "
+                                      "(the image gets Ray, as with `cog build --with-ray`).")] = False,
+    replicas: ReplicasOpt = 1,
+    min_replicas: MinReplicasOpt = None,
+    max_replicas: MaxReplicasOpt = None,
 ) -> None:
+    import dataclasses
+
     note_cog_base_image(use_cog_base_image)
     from cog_py.run.serve import ServeOptions
     from cog_py.run.serve import serve as run_server
 
-    opts = ServeOptions(port=port, host=host, upload_url=upload_url,
-                        **local_run(env, gpus, network, progress, use_cuda_base_image))
+    run = local_run(env, gpus, network, progress, use_cuda_base_image)
+    ray_args = None
+    if ray:
+        ray_args = ray_local_args(replicas, min_replicas, max_replicas)
+        run["build"] = dataclasses.replace(run["build"], with_ray=True)
+    opts = ServeOptions(port=port, host=host, upload_url=upload_url, ray_args=ray_args, **run)
     run_server(opts, read_config(file), console)
 
 

@@ -31,6 +31,7 @@ class BuildFlags:
 
     progress: str = "auto"
     use_cuda_base_image: str = "auto"
+    with_ray: bool = False          # cog serve --ray: Ray Serve in the server's environment
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,8 @@ def build_dev_image(config: Any, *, ui: UI, with_schema: bool = True, flags: Bui
 
     from cog_py.build.image import BuildSettings, build_image
 
-    settings = BuildSettings(mode="dev", progress=flags.progress, use_cuda_base_image=flags.use_cuda_base_image)
+    settings = BuildSettings(mode="dev", progress=flags.progress, use_cuda_base_image=flags.use_cuda_base_image,
+                             with_ray=flags.with_ray)
     if with_schema or config.predict or config.train:
         return build_image(config, settings, ui, client=client).name
     with tempfile.TemporaryDirectory(prefix="cog-exec-") as tmp:

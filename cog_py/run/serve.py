@@ -31,6 +31,7 @@ class ServeOptions:
     cwd: Path = field(default_factory=Path.cwd)
     extra_labels: tuple[tuple[str, str], ...] = ()
     build: BuildFlags = BuildFlags()
+    ray_args: tuple[str, ...] | None = None     # cog serve --ray: `python -m cog_py.ray.local` arguments
 
 
 def serve_spec(
@@ -43,6 +44,11 @@ def serve_spec(
     gpus, gpu_auto = gpu_choice(opts.gpus, model_gpu)
     # On the host network the server itself binds the interface; otherwise the engine publishes it.
     command = server_command(host=opts.host if host_net else None, await_shutdown=True, upload_url=opts.upload_url)
+    if opts.ray_args is not None:
+        from cog_py.build.plan import SERVER_VENV
+
+        command = (f"{SERVER_VENV}/bin/python", "-m", "cog_py.ray.local",
+                   *(("--host", opts.host) if host_net else ()), *opts.ray_args)
     extra_hosts = (("host.docker.internal", "host-gateway"),) if opts.upload_url and not host_net else ()
     spec = ContainerSpec(
         image=image, command=command, env=container_env(opts.env, debug=opts.debug), project_dir=project_dir,

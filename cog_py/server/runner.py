@@ -260,6 +260,7 @@ class Runner:
         except OSError as exc:
             self._setup_failed(f"cannot restart the worker: {exc}")
             return
+        self.state = STARTING   # now, not when the task runs: no request may reach a worker-less runner
         asyncio.get_running_loop().create_task(self._adopt(spawned))
 
     # -- requests ---------------------------------------------------------------------------

@@ -59,6 +59,7 @@ SAME_LAYER: set[tuple[str, str]] = {
     ("cog_py.sdk", "cog_py.scope"),      # ... whose runner base class reads the current scope
     ("cog_py.run", "cog_py.build"),      # a local run builds the dev image
     ("cog_py.doctor", "cog_py.build"),   # doctor asks the build plan and its version tables
+    ("cog_py.build", "cog_py.ray"),      # --with-ray installs the Ray release cog_py.ray is made for
 }
 
 # Downward imports that are still not allowed (importer, imported).

@@ -40,6 +40,9 @@ CASES: dict[str, tuple[dict[str, Any], BuildOptions]] = {
     "dev-mode": ({"requirements": ("numpy",)}, BuildOptions(mode="dev")),
     "train-concurrency": ({"python_version": "3.12"}, BuildOptions(concurrency_max=4)),
     "local-wheel": ({"requirements": ("./dist/mypkg-1.0-py3-none-any.whl", "requests")}, BuildOptions()),
+    "with-ray": ({"requirements": ("numpy",)}, BuildOptions(with_ray=True)),
+    "gpu-with-ray-cuda-base": ({"gpu": True, "requirements": ("torch==2.7.1",)},
+                               BuildOptions(use_cuda_base_image="true", with_ray=True)),
 }
 
 
