@@ -40,7 +40,14 @@ CASES: dict[str, tuple[dict[str, Any], BuildOptions]] = {
     "dev-mode": ({"requirements": ("numpy",)}, BuildOptions(mode="dev")),
     "train-concurrency": ({"python_version": "3.12"}, BuildOptions(concurrency_max=4)),
     "local-wheel": ({"requirements": ("./dist/mypkg-1.0-py3-none-any.whl", "requests")}, BuildOptions()),
+    "cpu-python3.8": ({"python_version": "3.8"}, BuildOptions()),
+    "cpu-python3.9": ({"python_version": "3.9"}, BuildOptions()),
 }
+# nvidia/cuda images with any Python: the Ubuntu's python3.X from apt where it has one, else a
+# standalone CPython build (issue 14).
+for _cuda in ("11.8", "12.1", "12.4", "12.8"):
+    for _py in ("3.8", "3.10", "3.12", "3.13"):
+        CASES[f"cuda{_cuda}-python{_py}"] = ({"gpu": True, "cuda": _cuda, "python_version": _py}, BuildOptions())
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
