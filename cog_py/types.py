@@ -165,7 +165,8 @@ class URLFile(io.IOBase):
         return True
 
     def read(self, size: int = -1) -> bytes:
-        data: bytes = self._stream().read(size)
+        # http.client before Python 3.10 refuses read(-1): read() means "all" everywhere
+        data: bytes = self._stream().read(size) if size is not None and size >= 0 else self._stream().read()
         return data
 
     def readline(self, size: int | None = -1) -> bytes:

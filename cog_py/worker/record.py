@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import time
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any, Callable, Dict
 
 from cog_py import protocol
 
 REDACTED = "**********"
 
-Send = Callable[[dict[str, Any], bytes], None]
+Send = Callable[[Dict[str, Any], bytes], None]
 
 
 def iso(ts: float | None) -> str | None:
