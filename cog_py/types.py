@@ -32,6 +32,9 @@ def is_url(value: str) -> bool:
     scheme = value.split(":", 1)[0].lower() if ":" in value else ""
     return scheme in ("http", "https", "data")
 
+# Types Python's own table lacks before 3.11 (where no /etc/mime.types supplies them, as in slim images).
+MIME_EXTENSIONS = {"image/webp": ".webp", "image/avif": ".avif", "image/heic": ".heic", "audio/flac": ".flac"}
+
 
 def filename_from_url(url: str) -> str:
     """Derive a safe local file name from a URL, keeping its extension.
@@ -41,7 +44,7 @@ def filename_from_url(url: str) -> str:
     """
     if url.startswith("data:"):
         mime = url[5:].split(",", 1)[0].split(";", 1)[0] or "text/plain"
-        ext = mimetypes.guess_extension(mime) or ""
+        ext = mimetypes.guess_extension(mime) or MIME_EXTENSIONS.get(mime, "")
         return "file" + ext
     path = urllib.parse.urlparse(url).path
     name = urllib.parse.unquote(os.path.basename(path)) or "file"
