@@ -164,18 +164,23 @@ def test_worker_and_sdk_tests_pass_on_python_3_9(engine: Any) -> None:
 
 # -- CUDA image, Python the base does not package: a standalone CPython from a loopback mirror -----
 
-def pack_standalone(source: Path, target: Path) -> str:
+def pack_standalone(source: Path, target: Path, top: str = "python") -> str:
     """Pack the CPython tree `source` like python-build-standalone's `install_only` archives
-    (`python/bin/python3`, `python/lib/...`); return its sha256. The interpreter's RUNPATH names
-    its build prefix: it is rewritten in place to `$ORIGIN/../lib`, as the standalone builds have it."""
+    (`python/bin/python3`, `python/lib/...`; `top` names that first directory, "" for none);
+    return its sha256. The interpreter's RUNPATH names its build prefix: it is rewritten in place
+    to `$ORIGIN/../lib`, as the standalone builds have it."""
     old = str(source / "lib").encode()
     new = b"$ORIGIN/../lib"
-    skip_dirs = {"test", "__pycache__", "idlelib", "tkinter", "turtledemo", "site-packages"}
+    skip_dirs = {"test", "__pycache__", "idlelib", "tkinter", "turtledemo"}
 
     def keep(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
         parts = Path(info.name).parts
-        if any(part in skip_dirs for part in parts[2:]) or info.name.endswith(".a"):
+        if any(part in skip_dirs for part in parts[1 if not top else 2:]) or info.name.endswith(".a"):
             return None
+        if "site-packages" in parts:  # the machine's packages stay out; pip stays, as in install_only
+            below = parts[parts.index("site-packages") + 1:]
+            if below and not below[0].startswith("pip"):
+                return None
         info.uid = info.gid = 0
         info.uname = info.gname = ""
         return info
@@ -183,7 +188,7 @@ def pack_standalone(source: Path, target: Path) -> str:
     with tarfile.open(target, "w:gz", compresslevel=1) as tar:
         for path in sorted(source.rglob("*")):
             rel = path.relative_to(source)
-            info = tar.gettarinfo(str(path), arcname=str(Path("python") / rel))
+            info = tar.gettarinfo(str(path), arcname=str(Path(top) / rel) if top else str(rel))
             if keep(info) is None:
                 continue
             info = keep(info)
@@ -334,3 +339,56 @@ def test_torch_1_13_model_golden_dockerfile_and_build_with_the_torch_line_swappe
     result = predict_in_image(engine, image, {"image": png_data_uri(), "scale": 2})
     assert result["status"] == "succeeded", result
     assert str(result["output"]).startswith("data:")
+
+
+# -- Python 3.8: the model's Python 3.8, the parent on a standalone CPython 3.12 ----------------
+
+PY38_STANDIN = "python:3.8-slim"
+LOCAL_PYTHON38 = Path("/root/.pyenv/versions/3.8.18")
+
+
+def python38_standin(engine: Any, tmp_path: Path) -> str:
+    """A python:3.8-slim stand-in (test fixture): no Debian release packages Python 3.8, so the
+    machine's own CPython 3.8 (pyenv's) is laid into /usr/local of the bookworm stand-in, with
+    `python`/`python3`/`pip` pointing at it, as in the official image."""
+    try:
+        engine.images.get(PY38_STANDIN)
+        return PY38_STANDIN
+    except Exception:  # noqa: BLE001 - docker.errors.ImageNotFound
+        pass
+    if not (LOCAL_PYTHON38 / "bin" / "python3.8").is_file():
+        pytest.skip(f"{LOCAL_PYTHON38} (a CPython 3.8 for the python:3.8-slim stand-in) is absent on this machine")
+    pack_standalone(LOCAL_PYTHON38, tmp_path / "python38.tar.gz", top="")
+    (tmp_path / "Dockerfile").write_text(
+        "FROM python:3.11-slim\n"
+        "ADD python38.tar.gz /usr/local/\n"
+        "RUN ln -sf python3.8 /usr/local/bin/python && ln -sf python3.8 /usr/local/bin/python3 \\\n"
+        " && /usr/local/bin/python3.8 -m ensurepip --default-pip >/dev/null \\\n"
+        " && ln -sf pip3.8 /usr/local/bin/pip && ln -sf pip3.8 /usr/local/bin/pip3 \\\n"
+        " && python -c 'import sys, ssl, zlib, ctypes; assert sys.version_info[:2] == (3, 8)'\n"
+        "ENV PYTHON_VERSION=3.8.18\n"
+        "LABEL dev.cog-py.standin=debian-bookworm+pyenv-cpython-3.8\n")
+    engine.images.build(path=str(tmp_path), tag=PY38_STANDIN, network_mode="host", rm=True, forcerm=True)
+    return PY38_STANDIN
+
+
+@pytest.mark.timeout(1800)
+def test_python_3_8_model_runs_with_the_parent_on_its_own_interpreter(
+        engine: Any, base_image_311: str, hard_built: Callable[..., str], standalone_mirror: dict[str, str],
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    """fastapi/pydantic's current releases need Python 3.9+: the image of a 3.8 model runs the
+    HTTP parent on a standalone CPython 3.12 (here the packed local one, from the loopback
+    mirror) in /opt/cog/server-python; the model's predict() runs on 3.8 with its own packages."""
+    python38_standin(engine, tmp_path_factory.mktemp("py38-standin"))
+    project = make_project(tmp_path_factory.mktemp("py38"), "py38", PY39_PREDICTOR)
+    (project / "cog.yaml").write_text('build:\n  python_version: "3.8"\npredict: "predict.py:Predictor"\n')
+    image = hard_built("py38", project, COG_CA_CERT=str(HOST_CA_BUNDLE), **standalone_mirror)
+    result = predict_in_image(engine, image, {"text": "eol"})
+    assert result["status"] == "succeeded", result
+    assert result["output"] == "eol seed=None python=3.8"
+    parent = run_to_completion(engine, image, ["/opt/cog/server/bin/python", "-c",
+                                                "import sys, fastapi; print(sys.version_info[:2])"], entrypoint=[])
+    assert parent.strip() == b"(3, 12)"
+    model = run_to_completion(engine, image, ["python", "-c", "import sys, cog; print(sys.version_info[:2])"],
+                              entrypoint=[])
+    assert model.strip() == b"(3, 8)"
