@@ -97,6 +97,30 @@ class _StripAnnotations(ast.NodeTransformer):
         return ast.Assign(targets=[node.target], value=self.visit(node.value), lineno=node.lineno)
 
 
+_TYPE_NAMES = {"int", "str", "float", "bool", "bytes", "list", "dict", "tuple", "set", "frozenset", "type",
+               "object", "complex", "bytearray"}
+
+
+def _is_type_expr(node: ast.expr) -> bool:
+    if isinstance(node, ast.Constant) and node.value is None:
+        return True
+    if isinstance(node, ast.Name):
+        return node.id in _TYPE_NAMES or node.id[:1].isupper() and not node.id.isupper()
+    if isinstance(node, ast.Subscript):
+        return _is_type_expr(node.value)
+    if isinstance(node, ast.Attribute):
+        return node.attr[:1].isupper() and not node.attr.isupper()
+    return isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr) and _is_type_expr(node.left)
+
+
+def pep604_unions(tree: ast.AST) -> list[int]:
+    """Lines with `X | Y` of types outside unevaluated annotations (Python 3.10+). vermin's own
+    `union-types` feature also flags `select.POLLIN | select.POLLHUP`; this looks for types only:
+    None, builtin type names, CapWords names/attributes (not CONSTANTS) and their subscripts."""
+    return sorted({n.lineno for n in ast.walk(tree) if isinstance(n, ast.BinOp) and isinstance(n.op, ast.BitOr)
+                   and _is_type_expr(n.left) and _is_type_expr(n.right)})
+
+
 def _has_future_annotations(tree: ast.Module) -> bool:
     return any(isinstance(n, ast.ImportFrom) and n.module == "__future__" and
                any(a.name == "annotations" for a in n.names) for n in tree.body)
@@ -124,6 +148,8 @@ def test_model_side_modules_run_on_python_3_8(tmp_path: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(ast.unparse(tree) + "\n")
         copies.append(str(target))
+        unions = pep604_unions(ast.parse(target.read_text()))
+        assert not unions, f"{path.relative_to(REPO)}: `X | Y` union evaluated at run time (Python 3.10+): {target.read_text().splitlines()[unions[0] - 1]!r}"
     done = subprocess.run([str(vermin), "-t=3.8-", "--no-tips", "--violations", "--eval-annotations",
                            "--no-parse-comments", *copies], capture_output=True, text=True, timeout=300)
     report = done.stdout.replace(str(tmp_path) + "/", "")
@@ -138,6 +164,9 @@ def test_the_checker_catches_what_breaks_on_3_8(tmp_path: Path) -> None:
         "alias.py": "Pairs = list[tuple[int, int]]\n",
         "api.py": "import asyncio\nasync def f(g):\n    return await asyncio.to_thread(g)\n",
     }
+    unions = "from typing import Optional\nX = str | None\ndef f(x: int | None, y: Optional[str]) -> Foo | Bar: ...\n"
+    assert pep604_unions(ast.parse(unions)) == [2, 3]
+    assert pep604_unions(ast.parse("import select\nflags = select.POLLIN | select.POLLHUP | 4\n")) == []
     for name, text in cases.items():
         (tmp_path / name).write_text(text)
         done = subprocess.run([vermin, "-t=3.8-", "--no-tips", "--violations", "--eval-annotations",
