@@ -11,7 +11,8 @@ import contextlib
 import contextvars
 import copy
 import re
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterator
+from typing import MutableMapping  # subscriptable on Python 3.8 too (the model's Python)
 from typing import Any, Callable
 
 MetricListener = Callable[[str, Any, str], None]

@@ -33,6 +33,9 @@ def is_url(value: str) -> bool:
     scheme = head.split(":", 1)[0].lower() if ":" in head else ""
     return scheme in ("http", "https", "data")
 
+# Types Python's own table lacks before 3.11 (where no /etc/mime.types supplies them, as in slim images).
+MIME_EXTENSIONS = {"image/webp": ".webp", "image/avif": ".avif", "image/heic": ".heic", "audio/flac": ".flac"}
+
 
 def filename_from_url(url: str) -> str:
     """Derive a safe local file name from a URL, keeping its extension.
@@ -43,7 +46,7 @@ def filename_from_url(url: str) -> str:
     if url.startswith("data:"):
         comma = url.find(",", 5)
         mime = url[5:comma if comma >= 0 else None].split(";", 1)[0] or "text/plain"
-        ext = mimetypes.guess_extension(mime) or ""
+        ext = mimetypes.guess_extension(mime) or MIME_EXTENSIONS.get(mime, "")
         return "file" + ext
     path = urllib.parse.urlparse(url).path
     name = urllib.parse.unquote(os.path.basename(path)) or "file"
@@ -177,7 +180,8 @@ class URLFile(io.IOBase):
         return True
 
     def read(self, size: int = -1) -> bytes:
-        data: bytes = self._stream().read(size)
+        # http.client before Python 3.10 refuses read(-1): read() means "all" everywhere
+        data: bytes = self._stream().read(size) if size is not None and size >= 0 else self._stream().read()
         return data
 
     def readline(self, size: int | None = -1) -> bytes:

@@ -139,7 +139,7 @@ def _context(prep: Prepared, say: Say, *, dockerfile: str, extra: dict[str, byte
     if plan.ca_cert and ca:
         generated[f"{p.CTX_COG}/ca-cert.crt"] = ca.encode()
     files = {f"{p.CTX_RUNTIME}/{plan.runtime_wheel}": runtime_wheel(say)}
-    for wheel in sorted(server_wheels(plan.python_version, say).glob("*.whl")):
+    for wheel in sorted(server_wheels(plan.server_python_short, say).glob("*.whl")):
         files[f"{p.CTX_RUNTIME}/wheels/{wheel.name}"] = wheel
     generated.update(extra)
     return write_context(plan, dockerfile, prep.project, generated=generated, files=files)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from cog_py.build.standalone import StandalonePython
+
 Mode = Literal["release", "dev"]
 
 CTX_SOURCE = "src"            # the project's files (after .dockerignore)
@@ -80,11 +82,23 @@ class BuildPlan:
     copy_source: bool
     needs_buildkit: bool
     gpu: bool = False
+    server_python_bin: str = ""                # the parent's interpreter ("" = python_bin)
+    server_python_version: str = ""            # its major.minor ("" = python_version)
+    standalone_pythons: tuple[StandalonePython, ...] = ()  # downloaded + unpacked in cog-system
+    venv_python: str | None = None             # CUDA base: makes the model's venv (apt or standalone)
     cuda: str | None = None
     cudnn: str | None = None
     ray_version: str | None = None             # --with-ray: ray[serve]==this in the server's environment
     warnings: tuple[str, ...] = field(default=(), compare=False)
     notes: tuple[str, ...] = field(default=(), compare=False)   # decisions `cog debug` explains
+
+    @property
+    def server_python(self) -> str:
+        return self.server_python_bin or self.python_bin
+
+    @property
+    def server_python_short(self) -> str:
+        return self.server_python_version or self.python_version
 
     @property
     def runtime_env(self) -> tuple[tuple[str, str], ...]:

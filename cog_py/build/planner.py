@@ -7,12 +7,22 @@ import re
 from cog_py.build.gpu import CudaResolution, resolve_cuda
 from cog_py.build.plan import SERVER_VENV, BuildOptions, BuildPlan, RunStep, SecretMount
 from cog_py.build.requirements import render_requirements
+from cog_py.build.standalone import StandalonePython, standalone_python
 from cog_py.build.system_cuda import system_cuda_reason
 from cog_py.build.versions import Version, cuda_image_tags, ubuntu_pythons
 from cog_py.config.models import Config
 from cog_py.errors import BuildError
 
-SUPPORTED_PYTHONS = ("3.10", "3.11", "3.12", "3.13")
+SUPPORTED_PYTHONS = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13")
+MIN_PYTHON = Version(3, 8)
+# The HTTP parent (fastapi, uvicorn, pydantic 2 and our server) needs this Python or newer: the
+# current fastapi/pydantic releases need 3.9 (for 3.8 pip resolves only their last 3.8 releases,
+# pydantic 2.10 / fastapi 0.124, no longer maintained). Older models get a parent interpreter of
+# its own (a standalone CPython of SERVER_STANDALONE_PYTHON), apart from the model's environment.
+SERVER_MIN_PYTHON = Version(3, 9)
+SERVER_STANDALONE_PYTHON = "3.12"
+SERVER_PYTHON_PREFIX = "/opt/cog/server-python"
+CUDA_PYTHON_PREFIX = "/opt/cog/python-standalone"
 # Installed with the user's requirements, as Cog's SDK brought them into the model's environment
 # (Cog >= 0.17: requests, pyyaml, typing_extensions); the user's own lines win.
 COG_PROVIDED = ("requests", "pyyaml", "typing_extensions")
@@ -33,6 +43,11 @@ def check_python_version(version: str) -> Version:
         raise BuildError(
             f"invalid build.python_version \"{version}\": must include major and minor version (e.g., '3.11')",
         ) from None
+    if (v.major, v.minor) < (MIN_PYTHON.major, MIN_PYTHON.minor):
+        raise BuildError(
+            f"invalid build.python_version \"{version}\": minimum supported Python version is {MIN_PYTHON.short}",
+            hint='Set build.python_version in cog.yaml to 3.10 or newer, e.g. python_version: "3.12".',
+        )
     if v.short not in SUPPORTED_PYTHONS:
         raise BuildError(
             f"unsupported Python version {version}: cog_py builds images for Python "
@@ -58,13 +73,26 @@ def make_plan(config: Config, options: BuildOptions) -> BuildPlan:
     if res is not None:
         use_cuda_base, why = _wants_cuda_base(config, options, res, py)
         notes.append(why)
+    standalone: list[StandalonePython] = []
+    apt_python = False
     if use_cuda_base:
         assert res is not None
-        base_image = _cuda_base(res, py)
+        base_image, apt_python = _cuda_base(res, py)
         python_bin = f"{CUDA_PYTHON_VENV}/bin/python"
+        if not apt_python:
+            standalone.append(standalone_python(py.short, CUDA_PYTHON_PREFIX))
+            notes.append(f"python{py.short}: not packaged by {base_image}'s Ubuntu; a standalone CPython "
+                         f"{standalone[-1].version} is installed at {CUDA_PYTHON_PREFIX}")
     else:
         base_image = f"python:{build.python_version}-slim"
         python_bin = "/usr/local/bin/python"
+    server_python_bin, server_version = python_bin, py.short
+    if py.sort_key()[:2] < SERVER_MIN_PYTHON.sort_key()[:2]:
+        server = standalone_python(SERVER_STANDALONE_PYTHON, SERVER_PYTHON_PREFIX)
+        standalone.append(server)
+        server_python_bin, server_version = server.python, server.minor
+        notes.append(f"HTTP server: Python {py.short} is older than its dependencies support; it runs on a "
+                     f"standalone CPython {server.version} at {SERVER_PYTHON_PREFIX}, apart from the model's Python")
 
     base_dir = config.project_dir
     if build.python_requirements:
@@ -88,8 +116,10 @@ def make_plan(config: Config, options: BuildOptions) -> BuildPlan:
                 hint="List apt package names only, e.g. ffmpeg or libgl1.",
             )
         apt.append(pkg)
-    if use_cuda_base:
+    if use_cuda_base and apt_python:
         apt += [f"python{py.short}", f"python{py.short}-venv"]
+    if standalone:
+        apt += ["curl", "ca-certificates"]
     apt = list(dict.fromkeys(apt))
 
     runs = tuple(
@@ -111,11 +141,15 @@ def make_plan(config: Config, options: BuildOptions) -> BuildPlan:
         base_kind="cuda" if use_cuda_base else "python",
         python_version=py.short,
         python_bin=python_bin,
-        site_packages=f"{SERVER_VENV}/lib/python{py.short}/site-packages",
+        site_packages=f"{SERVER_VENV}/lib/python{server_version}/site-packages",
+        server_python_bin=server_python_bin,
+        server_python_version=server_version,
+        standalone_pythons=tuple(standalone),
+        venv_python=(f"python{py.short}" if apt_python else standalone[0].python) if use_cuda_base else None,
         preamble_env=tuple(preamble),
         ca_cert=options.ca_cert is not None,
         apt_packages=tuple(apt),
-        apt_check_python=f"python{py.short}" if use_cuda_base else None,
+        apt_check_python=f"python{py.short}" if use_cuda_base and apt_python else None,
         make_python_venv=use_cuda_base,
         environment=config.environment,
         requirements_text=reqs.text,
@@ -169,19 +203,16 @@ def _wants_cuda_base(config: Config, options: BuildOptions, res: CudaResolution,
     if reason is not None:
         return True, f"nvidia/cuda base: {reason}"
     if res.framework is None:
-        if not _cuda_base_offers(res, py):
-            return False, (f"python:X-slim base: no torch/TensorFlow pin, and no nvidia/cuda image for the "
-                           f"default CUDA {res.cuda} packages python{py.short}")
         return True, f"nvidia/cuda base: no torch/TensorFlow pin decides CUDA; Cog's default CUDA {res.cuda}"
     return False, "python:X-slim base: torch's wheels carry their CUDA libraries"
 
 
-def _cuda_base_offers(res: CudaResolution, py: Version) -> bool:
-    pythons = ubuntu_pythons()
-    return any(py.short in pythons.get(i.ubuntu, ()) for i in cuda_image_tags(res.cuda, res.cudnn))
+def _cuda_base(res: CudaResolution, py: Version) -> tuple[str, bool]:
+    """The nvidia/cuda image for `res`, and whether its Ubuntu packages python`py` (apt).
 
-
-def _cuda_base(res: CudaResolution, py: Version) -> str:
+    The best image whose Ubuntu packages that Python; else the best image (newest CUDA patch,
+    newest Ubuntu), where a standalone CPython build provides it.
+    """
     images = cuda_image_tags(res.cuda, res.cudnn)
     if not images:
         raise BuildError(
@@ -191,17 +222,8 @@ def _cuda_base(res: CudaResolution, py: Version) -> str:
     pythons = ubuntu_pythons()
     for image in images:
         if py.short in pythons.get(image.ubuntu, ()):
-            return f"nvidia/cuda:{image.tag}"
-    offered = sorted({p for i in images for p in pythons.get(i.ubuntu, ())})
-    raise BuildError(
-        f"the nvidia/cuda images for CUDA {res.cuda} (Ubuntu "
-        + ", ".join(sorted({i.ubuntu for i in images}))
-        + f") have no python{py.short} package",
-        hint=(f"Use python_version {' or '.join(offered)} with this CUDA, or build on "
-              f"python:{py.short}-slim with CUDA wheels (remove build.cuda, or pass "
-              "--use-cuda-base-image=false)") if offered else
-             "Remove build.cuda or pass --use-cuda-base-image=false to build on python:X.Y-slim.",
-    )
+            return f"nvidia/cuda:{image.tag}", True
+    return f"nvidia/cuda:{images[0].tag}", False
 
 
 def _baked_env(config: Config, options: BuildOptions) -> tuple[tuple[str, str], ...]:

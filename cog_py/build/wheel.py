@@ -21,6 +21,10 @@ from pathlib import Path
 
 import cog
 import cog_py
+from packaging.markers import default_environment
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
 from cog_py._version import __version__
 from cog_py.errors import BuildError
 
@@ -113,7 +117,7 @@ def _write_wheel(path: Path) -> None:
 
     metadata = (
         f"Metadata-Version: 2.1\nName: cog_py\nVersion: {__version__}\n"
-        "Summary: cog_py runtime (SDK, worker and server) for model images\nRequires-Python: >=3.10\n"
+        "Summary: cog_py runtime (SDK, worker and server) for model images\nRequires-Python: >=3.8\n"
     ).encode()
     wheel_meta = b"Wheel-Version: 1.0\nGenerator: cog_py\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
     with zipfile.ZipFile(path, "w") as zf:
@@ -129,13 +133,31 @@ def _write_wheel(path: Path) -> None:
 
 def server_wheels(python_version: str, say: Say | None = None) -> Path:
     """A directory of the server's wheels for CPython `python_version` (x86_64 Linux), cached."""
-    key = hashlib.sha256("\n".join(SERVER_REQUIREMENTS).encode()).hexdigest()[:12]
+    # "markers": caches made before dependencies were resolved for the target Python are stale.
+    key = hashlib.sha256("\n".join(("markers", *SERVER_REQUIREMENTS)).encode()).hexdigest()[:12]
     target = cache_dir() / "server-wheels" / f"py{python_version}-{key}"
     if (target / ".complete").is_file():
         return target
     if say:
         say(f"Downloading the server's wheels for Python {python_version} (cached for later builds)...")
     tmp = Path(tempfile.mkdtemp(dir=_ensure(target.parent), prefix=".dl-"))
+    wanted = list(SERVER_REQUIREMENTS)
+    # pip evaluates environment markers against the host's interpreter, not --python-version:
+    # what the wheels require on the target Python only (exceptiongroup on < 3.11, ...) is
+    # fetched in further rounds.
+    for _ in range(5):
+        _pip_download(python_version, tmp, wanted)
+        wanted = missing_requirements(tmp, python_version)
+        if not wanted:
+            break
+    (tmp / ".complete").write_text("\n".join(sorted(p.name for p in tmp.glob("*.whl"))) + "\n")
+    if target.exists():
+        shutil.rmtree(target, ignore_errors=True)
+    os.replace(tmp, target)
+    return target
+
+
+def _pip_download(python_version: str, dest: Path, requirements: list[str]) -> None:
     abi = "cp" + python_version.replace(".", "")
     cmd = [
         sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
@@ -143,21 +165,49 @@ def server_wheels(python_version: str, say: Say | None = None) -> Path:
         "--abi", abi, "--abi", "abi3", "--abi", "none",
         "--platform", "manylinux2014_x86_64", "--platform", "manylinux_2_17_x86_64",
         "--platform", "manylinux_2_28_x86_64", "--platform", "any",
-        "--dest", str(tmp), *SERVER_REQUIREMENTS,
+        "--dest", str(dest), *requirements,
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
-        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(dest, ignore_errors=True)
         tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-15:])
         raise BuildError(
             f"could not download the server's wheels for Python {python_version}:\n{tail}",
             hint="Check that PyPI is reachable from this machine (pip's proxy and certificate settings).",
         )
-    (tmp / ".complete").write_text("\n".join(sorted(p.name for p in tmp.glob("*.whl"))) + "\n")
-    if target.exists():
-        shutil.rmtree(target, ignore_errors=True)
-    os.replace(tmp, target)
-    return target
+
+
+def target_environment(python_version: str) -> dict[str, str]:
+    """Marker environment of CPython `python_version` on x86_64 Linux (the image)."""
+    env = {k: str(v) for k, v in default_environment().items()}
+    env.update(python_version=python_version, python_full_version=f"{python_version}.0",
+               implementation_name="cpython", platform_python_implementation="CPython",
+               sys_platform="linux", platform_system="Linux", os_name="posix", platform_machine="x86_64")
+    return env
+
+
+def missing_requirements(wheel_dir: Path, python_version: str) -> list[str]:
+    """Requirements of the wheels in `wheel_dir` that apply on `python_version` and that no wheel
+    there provides (name + specifier, markers dropped)."""
+    env = target_environment(python_version)
+    present: set[str] = set()
+    needed: dict[str, str] = {}
+    for path in sorted(wheel_dir.glob("*.whl")):
+        present.add(canonicalize_name(path.name.split("-", 1)[0]))
+        with zipfile.ZipFile(path) as zf:
+            meta = next((n for n in zf.namelist() if n.endswith(".dist-info/METADATA")), None)
+            text = zf.read(meta).decode("utf-8", "replace") if meta else ""
+        for line in text.split("\n\n", 1)[0].splitlines():
+            if not line.startswith("Requires-Dist:"):
+                continue
+            try:
+                req = Requirement(line.split(":", 1)[1].strip())
+            except InvalidRequirement:
+                continue
+            if req.marker is not None and not req.marker.evaluate({**env, "extra": ""}):
+                continue
+            needed.setdefault(canonicalize_name(req.name), f"{req.name}{req.specifier}")
+    return sorted(spec for name, spec in needed.items() if name not in present)
 
 
 def _ensure(path: Path) -> Path:

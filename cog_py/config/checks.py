@@ -16,7 +16,8 @@ from cog_py.config.problems import PYTHON_VERSION_REQUIRED, quote
 from cog_py.config.requirements import requirement_lines, requirement_problem
 from cog_py.config.yamlsource import Loc, Problem, YamlSource
 
-MIN_PYTHON = (3, 10)
+MIN_PYTHON = (3, 8)
+END_OF_LIFE_BELOW = (3, 10)  # 3.8 and 3.9 build, with a warning
 MIN_CUDA_MAJOR = 11
 _REF = re.compile(r"^[^:]+\.py:[A-Za-z_][A-Za-z0-9_]*$")
 _REF_EXAMPLES = {"predict": "predict.py:Predictor", "run": "run.py:Runner", "train": "train.py:Trainer"}
@@ -123,7 +124,10 @@ def _check_python_version(version: Any, source: YamlSource, found: Findings) -> 
         else:
             found.problem(source, loc, f'invalid major/minor version number (got {quote(version)})')
     elif parsed < MIN_PYTHON:
-        found.problem(source, loc, f'minimum supported Python version is 3.10 (got {quote(version)})')
+        found.problem(source, loc, f'minimum supported Python version is 3.8 (got {quote(version)})')
+    elif parsed < END_OF_LIFE_BELOW:
+        found.warning(source, loc, f"Python {parsed[0]}.{parsed[1]} has reached end of life; "
+                      "move to Python 3.10 or newer")
 
 
 def _check_run_item(item: Any, loc: Loc, source: YamlSource, found: Findings) -> None:

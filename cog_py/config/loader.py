@@ -3,7 +3,7 @@
     text --parse_yaml--> data + lines --normalise--> --RawConfig + checks--> Config
 
 Problems are collected across all stages and raised together as one ConfigError, one line
-each: `cog.yaml:4: build.python_version: minimum supported Python version is 3.10 ...`.
+each: `cog.yaml:4: build.python_version: minimum supported Python version is 3.8 ...`.
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ class RunItem(_Frozen):
 
 class BuildConfig(_Frozen):
     gpu: bool = False
-    python_version: str                       # "3.11" or "3.11.7", validated >= 3.10
+    python_version: str                       # "3.11" or "3.11.7", validated >= 3.8
     python_requirements: str | None = None    # as written in cog.yaml (relative to project_dir)
     python_packages: tuple[str, ...] = ()     # deprecated form
     requirements: tuple[str, ...] = ()        # resolved requirement lines (file or python_packages)

@@ -62,7 +62,7 @@ class RawBuild(_Raw):
 
     gpu: bool | None = Field(default=None, description="Build a CUDA image and run with GPUs (default false).")
     python_version: str | None = Field(
-        default=None, description='Python version, "3.X" or "3.X.Y", at least 3.10. Quote it: "3.10".'
+        default=None, description='Python version, "3.X" or "3.X.Y", 3.8 to 3.13 (3.8 and 3.9 are end of life). Quote it: "3.10".'
     )
     python_requirements: str | None = Field(
         default=None, description="pip requirements file, relative to the project directory."

@@ -13,6 +13,7 @@ import dataclasses
 import io
 import os
 import pathlib
+import sys
 import types
 import typing
 from typing import Any
@@ -25,11 +26,21 @@ from cog_py.types import AsyncConcatenateIterator, ConcatenateIterator, File, Op
 _SCALARS = {str: Kind.STR, int: Kind.INT, float: Kind.FLOAT, bool: Kind.BOOL}
 _ITERATORS = (abc.Iterator, abc.AsyncIterator, abc.Generator, abc.AsyncGenerator)
 _CONCATENATE = (ConcatenateIterator, AsyncConcatenateIterator)
+# Python 3.8 compatibility (the model's Python): these appeared in 3.9 / 3.10.
+_GENERIC_ALIAS: Any = getattr(types, "GenericAlias", ())
+_UNIONS: tuple[Any, ...] = (typing.Union, getattr(types, "UnionType", typing.Union))
+_ANNOTATED: Any = getattr(typing, "Annotated", object())
+_EXTRAS: dict[str, Any] = {"include_extras": True} if sys.version_info >= (3, 9) else {}
+
+
+def type_hints(obj: Any) -> dict[str, Any]:
+    """typing.get_type_hints keeping `Annotated[...]` (where the Python has it)."""
+    return typing.get_type_hints(obj, **_EXTRAS)
 
 
 def _is_class(tp: Any) -> bool:
     """A plain class (Python 3.10 also calls `list[int]` a type)."""
-    return isinstance(tp, type) and not isinstance(tp, types.GenericAlias)
+    return isinstance(tp, type) and not isinstance(tp, _GENERIC_ALIAS)
 
 
 def type_name(tp: Any) -> str:
@@ -43,7 +54,7 @@ def type_name(tp: Any) -> str:
 
 
 def _is_union(tp: Any) -> bool:
-    return typing.get_origin(tp) in (typing.Union, types.UnionType)
+    return typing.get_origin(tp) in _UNIONS
 
 
 def _split_optional(tp: Any) -> tuple[list[Any], bool]:
@@ -54,7 +65,7 @@ def _split_optional(tp: Any) -> tuple[list[Any], bool]:
 
 def _strip_annotated(tp: Any) -> tuple[Any, bool]:
     """Remove `Annotated[...]`; report whether `Opaque` was among its metadata."""
-    if typing.get_origin(tp) is typing.Annotated:
+    if typing.get_origin(tp) is _ANNOTATED:
         inner = typing.get_args(tp)[0]
         opaque = any(m is Opaque or isinstance(m, Opaque) for m in tp.__metadata__)
         inner, nested = _strip_annotated(inner)
@@ -199,7 +210,7 @@ def object_fields(cls: type) -> list[tuple[str, Any, Any, bool | None]] | None:
     without importing pydantic.
     """
     if _is_typeddict(cls):
-        hints = typing.get_type_hints(cls, include_extras=True)
+        hints = type_hints(cls)
         required = getattr(cls, "__required_keys__", frozenset(hints))
         out = []
         for name, ann in hints.items():
@@ -221,7 +232,7 @@ def object_fields(cls: type) -> list[tuple[str, Any, Any, bool | None]] | None:
             out.append((name, ann, MISSING if field.required else _pydantic_default(field.default), None))
         return out
     if dataclasses.is_dataclass(cls):
-        hints = typing.get_type_hints(cls, include_extras=True)
+        hints = type_hints(cls)
         out = []
         for f in dataclasses.fields(cls):
             if f.default is not dataclasses.MISSING:

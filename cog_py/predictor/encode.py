@@ -30,7 +30,12 @@ FileEncoder = Callable[[pathlib.Path], str]
 
 def guess_mime(name: str) -> str:
     """Mime type from a file name; `application/octet-stream` when unknown."""
-    return mimetypes.guess_type(name)[0] or "application/octet-stream"
+    known = mimetypes.guess_type(name)[0]
+    if known is None:  # Python < 3.11 without /etc/mime.types: see MIME_EXTENSIONS
+        from cog_py.types import MIME_EXTENSIONS
+        suffix = os.path.splitext(name)[1].lower()
+        known = next((mime for mime, ext in MIME_EXTENSIONS.items() if ext == suffix), None)
+    return known or "application/octet-stream"
 
 
 def encode_data_uri(path: str | os.PathLike[str]) -> str:

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from cog_py.errors import PredictorError, SchemaError
 from cog_py.predictor.adt import MISSING, InputField, InputSpec, Kind, OutputMode, PredictorInfo, input_field
-from cog_py.predictor.annotations import input_typeref, output_type, type_name
+from cog_py.predictor.annotations import input_typeref, output_type, type_hints, type_name
 from cog_py.predictor.checks import check_input
 from cog_py.sdk.input import FieldInfo
 from cog_py.types import Secret
@@ -63,7 +63,7 @@ def inspect_callable(
         return lambda problem: SchemaError(f"{where}: {problem}", _HINT.format(file=file))
 
     try:
-        hints = typing.get_type_hints(fn, include_extras=True)
+        hints = type_hints(fn)
     except Exception as exc:  # NameError for an unknown name in a string annotation, etc.
         raise SchemaError(
             f"{located}: {target}: cannot resolve the type annotations: {type(exc).__name__}: {exc}",

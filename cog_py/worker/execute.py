@@ -7,6 +7,7 @@ the worker's event loop. Both end in a DONE frame whose blob is the response bod
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
 import json
 import traceback
@@ -184,7 +185,10 @@ class Executor:
     # -- async --------------------------------------------------------------------------------
     async def run_async(self, msg: protocol.Predict, blob: bytes) -> None:
         if b"://" in blob:  # URL inputs are downloaded: keep the loop free meanwhile
-            rec, call, prepared = await asyncio.to_thread(self.open, msg, blob)
+            # asyncio.to_thread is Python 3.9+: the same, for the model's Python 3.8
+            context = contextvars.copy_context()
+            rec, call, prepared = await asyncio.get_running_loop().run_in_executor(
+                None, lambda: context.run(self.open, msg, blob))
         else:
             rec, call, prepared = self.open(msg, blob)
         if call is None:

@@ -159,7 +159,11 @@ def test_unknown_python_and_missing_requirements_fail_before_the_engine(tmp_path
     (project / "cog.yaml").write_text('build:\n  python_version: "3.14"\npredict: "predict.py:Predictor"\n')
     done = run_cog(project, "build")
     assert done.returncode == 1
-    assert "Error: unsupported Python version 3.14: cog_py builds images for Python 3.10, 3.11, 3.12, 3.13" in done.stderr
+    assert "Error: unsupported Python version 3.14: cog_py builds images for Python 3.8, 3.9, 3.10, 3.11, 3.12, 3.13" in done.stderr
+    (project / "cog.yaml").write_text('build:\n  python_version: "3.7"\npredict: "predict.py:Predictor"\n')
+    done = run_cog(project, "build")
+    assert done.returncode == 1
+    assert 'build.python_version: minimum supported Python version is 3.8 (got "3.7")' in done.stderr
     (project / "cog.yaml").write_text('build:\n  python_version: "3.11"\n  python_requirements: nope.txt\n'
                                       'predict: "predict.py:Predictor"\n')
     done = run_cog(project, "build")

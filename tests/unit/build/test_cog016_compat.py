@@ -82,8 +82,8 @@ def test_base_image_rule(project: Path) -> None:
     assert base(requirements=("torch==2.1.0", "onnxruntime-gpu")).startswith("nvidia/cuda:12.1")
     assert base(requirements=("faster-whisper",)) == "nvidia/cuda:11.8.0-cudnn8-devel-ubuntu22.04"
     assert base(requirements=("numpy",)) == "nvidia/cuda:11.8.0-cudnn8-devel-ubuntu22.04"
-    # no pin and no image packages the Python: python-slim, as before
-    assert base(requirements=("numpy",), python_version="3.13") == "python:3.13-slim"
+    # no pin and no image packages the Python: the CUDA image with a standalone CPython (issue 14)
+    assert base(requirements=("numpy",), python_version="3.13") == "nvidia/cuda:11.8.0-cudnn8-devel-ubuntu22.04"
     assert base(requirements=("torch==2.1.0",), cuda="11.8").startswith("nvidia/cuda:11.8")
 
 

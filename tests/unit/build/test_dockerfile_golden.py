@@ -43,7 +43,14 @@ CASES: dict[str, tuple[dict[str, Any], BuildOptions]] = {
     "with-ray": ({"requirements": ("numpy",)}, BuildOptions(with_ray=True)),
     "gpu-with-ray-cuda-base": ({"gpu": True, "requirements": ("torch==2.7.1",)},
                                BuildOptions(use_cuda_base_image="true", with_ray=True)),
+    "cpu-python3.8": ({"python_version": "3.8"}, BuildOptions()),
+    "cpu-python3.9": ({"python_version": "3.9"}, BuildOptions()),
 }
+# nvidia/cuda images with any Python: the Ubuntu's python3.X from apt where it has one, else a
+# standalone CPython build (issue 14).
+for _cuda in ("11.8", "12.1", "12.4", "12.8"):
+    for _py in ("3.8", "3.10", "3.12", "3.13"):
+        CASES[f"cuda{_cuda}-python{_py}"] = ({"gpu": True, "cuda": _cuda, "python_version": _py}, BuildOptions())
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -10,20 +10,44 @@ from cog_py.errors import BuildError
 from tests.unit.build.conftest import make_config
 
 
-@pytest.mark.parametrize("version", ["3.10", "3.11", "3.12", "3.13", "3.12.7"])
+@pytest.mark.parametrize("version", ["3.9", "3.10", "3.11", "3.12", "3.13", "3.12.7"])
 def test_supported_pythons_use_the_slim_base(project: Path, version: str) -> None:
     plan = make_plan(make_config(project, python_version=version), BuildOptions())
     assert plan.base_image == f"python:{version}-slim"
+    assert plan.python_bin == plan.server_python == "/usr/local/bin/python"
+    assert plan.site_packages == f"/opt/cog/server/lib/python{version[:4].rstrip('.')}/site-packages"
+    assert plan.standalone_pythons == ()
+
+
+def test_python_3_8_gets_a_parent_interpreter_of_its_own(project: Path) -> None:
+    """fastapi/pydantic's current releases need 3.9+: the parent runs on a standalone CPython 3.12
+    in the image; the model (worker) keeps the image's Python 3.8."""
+    plan = make_plan(make_config(project, python_version="3.8"), BuildOptions())
+    assert plan.base_image == "python:3.8-slim"
     assert plan.python_bin == "/usr/local/bin/python"
-    assert plan.site_packages == f"/opt/cog/server/lib/python{version[:4]}/site-packages"
+    (server,) = plan.standalone_pythons
+    assert (server.minor, server.prefix) == ("3.12", "/opt/cog/server-python")
+    assert plan.server_python == "/opt/cog/server-python/bin/python3.12"
+    assert plan.server_python_short == "3.12"
+    assert plan.site_packages == "/opt/cog/server/lib/python3.12/site-packages"
+    assert ("COG_WORKER_PYTHON", "/usr/local/bin/python") in plan.runtime_env
+    assert {"curl", "ca-certificates"} <= set(plan.apt_packages)
 
 
-@pytest.mark.parametrize("version", ["3.9", "3.14", "2.7"])
+@pytest.mark.parametrize("version", ["3.14", "4.0"])
 def test_unknown_python_is_a_clear_error(project: Path, version: str) -> None:
     with pytest.raises(BuildError) as err:
         make_plan(make_config(project, python_version=version), BuildOptions())
-    assert err.value.message == f"unsupported Python version {version}: cog_py builds images for Python 3.10, 3.11, 3.12, 3.13"
+    assert err.value.message == (f"unsupported Python version {version}: cog_py builds images for Python "
+                                 "3.8, 3.9, 3.10, 3.11, 3.12, 3.13")
     assert err.value.hint and "python_version" in err.value.hint
+
+
+@pytest.mark.parametrize("version", ["3.7", "3.6", "2.7"])
+def test_python_older_than_3_8_is_rejected(project: Path, version: str) -> None:
+    with pytest.raises(BuildError) as err:
+        make_plan(make_config(project, python_version=version), BuildOptions())
+    assert err.value.message == f'invalid build.python_version "{version}": minimum supported Python version is 3.8'
 
 
 def test_gpu_torch_defaults_to_the_slim_base_and_the_cuda_index(project: Path) -> None:
@@ -48,11 +72,15 @@ def test_python_3_12_on_cuda_picks_ubuntu_24_04(project: Path) -> None:
     assert plan.base_image == "nvidia/cuda:12.8.1-cudnn-devel-ubuntu24.04"
 
 
-def test_cuda_base_without_that_python_fails_clearly(project: Path) -> None:
-    with pytest.raises(BuildError) as err:
-        make_plan(make_config(project, python_version="3.13", gpu=True, cuda="12.8"), BuildOptions())
-    assert "have no python3.13 package" in err.value.message
-    assert err.value.hint and "--use-cuda-base-image=false" in err.value.hint
+def test_cuda_base_without_that_python_installs_a_standalone_build(project: Path) -> None:
+    plan = make_plan(make_config(project, python_version="3.13", gpu=True, cuda="12.8"), BuildOptions())
+    assert plan.base_image == "nvidia/cuda:12.8.1-cudnn-devel-ubuntu24.04"
+    (sp,) = plan.standalone_pythons
+    assert (sp.minor, sp.prefix) == ("3.13", "/opt/cog/python-standalone")
+    assert plan.venv_python == "/opt/cog/python-standalone/bin/python3.13"
+    assert plan.apt_check_python is None
+    assert plan.apt_packages == ("tini", "curl", "ca-certificates")
+    assert plan.python_bin == plan.server_python == "/opt/cog/python/bin/python"
 
 
 def test_use_cuda_base_image_flag(project: Path) -> None:

@@ -27,13 +27,7 @@ ROOT = Path(__file__).resolve().parents[2] / "fixtures" / "realworld"
 NAMES = sorted(p.name for p in ROOT.iterdir() if (p / "cog.yaml").is_file())
 
 # Fixtures expected to fail until another issue lands (strict: a pass is reported).
-NOT_YET: dict[str, str] = {
-    "torch-1-7-stylegan-py38": "issue 14: python_version 3.8",
-    "py39-captioner": "issue 14: python_version 3.9",
-    "cuda121-py312": "issue 14: the CUDA 12.1 images' Ubuntu has no python3.12 package",
-    "tensorflow-2-8-gpu": "issue 14: TensorFlow 2.8 (now known: CUDA 11.2) needs the CUDA 11.2 images, whose Ubuntu 20.04 has no python3.10",
-    "torch-1-12-cuda113": "issue 14: the CUDA 11.3 images' Ubuntu 20.04 has no python3.10 package",
-}
+NOT_YET: dict[str, str] = {}
 
 
 def row_of(project: Path) -> str:

@@ -71,3 +71,27 @@ def test_server_requirements_match_the_server_extra() -> None:
     image = {re.split(r"[<>=;\s]", req, maxsplit=1)[0] for req in SERVER_REQUIREMENTS}
     # pydantic is a core dependency of cog_py, so the extra does not repeat it.
     assert image - {"pydantic"} == extra
+
+
+def test_runtime_wheel_installs_on_python_3_8(cache: Path) -> None:
+    """The runtime (SDK, worker) goes into the model's Python, which may be 3.8."""
+    with zipfile.ZipFile(wheel.runtime_wheel()) as zf:
+        meta = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
+        assert "Requires-Python: >=3.8\n" in zf.read(meta).decode()
+
+
+def _fake_wheel(directory: Path, name: str, requires: list[str]) -> None:
+    with zipfile.ZipFile(directory / f"{name}-1.0-py3-none-any.whl", "w") as zf:
+        lines = [f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0"] + [f"Requires-Dist: {r}" for r in requires]
+        zf.writestr(f"{name}-1.0.dist-info/METADATA", "\n".join(lines) + "\n\nlong description\nRequires-Dist: no\n")
+
+
+def test_dependencies_are_resolved_for_the_target_python_not_the_host(tmp_path: Path) -> None:
+    """pip download evaluates markers on the host's Python: anyio's `exceptiongroup; python_version
+    < "3.11"` was missing from images of Python 3.8-3.10."""
+    _fake_wheel(tmp_path, "anyio", ['exceptiongroup>=1.0.2; python_version < "3.11"', "idna>=2.8",
+                                    'typing_extensions>=4.5; python_version < "3.13"', 'trio>=0.26; extra == "trio"'])
+    _fake_wheel(tmp_path, "idna", [])
+    assert wheel.missing_requirements(tmp_path, "3.9") == ["exceptiongroup>=1.0.2", "typing_extensions>=4.5"]
+    assert wheel.missing_requirements(tmp_path, "3.12") == ["typing_extensions>=4.5"]
+    assert wheel.missing_requirements(tmp_path, "3.13") == []

@@ -59,8 +59,8 @@ CASES: list[tuple[str, str, list[str]]] = [
         "predict: predict.py:Predictor\n",
         ['cog.yaml:1: build.python_version: python_version is required. Add it to the build section of your cog.yaml, e.g. `python_version: "3.13"`'],
     ),
-    ("python-too-old", 'build:\n  python_version: "3.9"\n', ['cog.yaml:2: build.python_version: minimum supported Python version is 3.10 (got "3.9")']),
-    ("python-2", 'build:\n  python_version: "2.7"\n', ['cog.yaml:2: build.python_version: minimum supported Python version is 3.10 (got "2.7")']),
+    ("python-too-old", 'build:\n  python_version: "3.7"\n', ['cog.yaml:2: build.python_version: minimum supported Python version is 3.8 (got "3.7")']),
+    ("python-2", 'build:\n  python_version: "2.7"\n', ['cog.yaml:2: build.python_version: minimum supported Python version is 3.8 (got "2.7")']),
     ("python-major-only", 'build:\n  python_version: "3"\n', ["cog.yaml:2: build.python_version: must include major and minor version (e.g., '3.11') (got \"3\")"]),
     ("python-garbage", "build:\n  python_version: three\n", ['cog.yaml:2: build.python_version: invalid major/minor version number (got "three")']),
     (
@@ -164,7 +164,7 @@ CASES: list[tuple[str, str, list[str]]] = [
             """\
             build:
               gpu: maybe
-              python_version: "3.8"
+              python_version: "3.7"
             predict: predict.py
             environment:
               - PYTHONPATH=/src
@@ -172,7 +172,7 @@ CASES: list[tuple[str, str, list[str]]] = [
         ),
         [
             'cog.yaml:2: build.gpu: must be a boolean (true or false), got string "maybe"',
-            'cog.yaml:3: build.python_version: minimum supported Python version is 3.10 (got "3.8")',
+            'cog.yaml:3: build.python_version: minimum supported Python version is 3.8 (got "3.7")',
             "cog.yaml:4: predict: must be in the form 'predict.py:Predictor' (got \"predict.py\")",
             'cog.yaml:6: environment[0]: environment variable "PYTHONPATH" is not allowed: reserved for internal use',
         ],
@@ -203,7 +203,7 @@ def test_yaml_errors_get_a_yaml_hint(load: Callable[..., LoadedConfig]) -> None:
 
 def test_other_errors_point_to_the_reference(load: Callable[..., LoadedConfig]) -> None:
     with pytest.raises(ConfigError) as info:
-        load("build:\n  python_version: '3.9'\n")
+        load("build:\n  python_version: '3.7'\n")
     assert info.value.hint is not None and "cog.yaml reference" in info.value.hint
 
 
@@ -218,3 +218,15 @@ def test_problems_name_the_file_as_given(write_project: Callable[..., object], t
     with pytest.raises(ConfigError) as info:
         load_config(other)
     assert info.value.message == "cog.gpu.yaml:2: build.gpu: must be a boolean (true or false), got number 3"
+
+
+@pytest.mark.parametrize("version", ["3.8", "3.9", "3.9.18"])
+def test_python_3_8_and_3_9_load_with_one_end_of_life_warning(load: Callable[..., LoadedConfig], version: str) -> None:
+    loaded = load(f'build:\n  python_version: "{version}"\n')
+    assert loaded.config.build.python_version == version
+    assert loaded.warnings == [
+        f"cog.yaml:2: Python {version[:3]} has reached end of life; move to Python 3.10 or newer"]
+
+
+def test_python_3_10_loads_without_a_warning(load: Callable[..., LoadedConfig]) -> None:
+    assert load('build:\n  python_version: "3.10"\n').warnings == []

@@ -1,0 +1,32 @@
+FROM nvidia/cuda:12.8.1-cudnn-devel-ubuntu24.04 AS cog-system
+ENV DEBIAN_FRONTEND=noninteractive PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore NVIDIA_DRIVER_CAPABILITIES=all LD_LIBRARY_PATH=$LD_LIBRARY_PATH:/usr/lib/x86_64-linux-gnu:/usr/local/nvidia/lib64:/usr/local/nvidia/bin
+RUN apt-get update -qq \
+ && apt-get install -qqy --no-install-recommends tini curl ca-certificates \
+ && apt-get clean && rm -rf /var/lib/apt/lists/*
+ENTRYPOINT ["/usr/bin/tini", "--"]
+RUN curl -fsSL --retry 3 -o /tmp/cog-python.tar.gz https://github.com/astral-sh/python-build-standalone/releases/download/20241016/cpython-3.13.0%2B20241016-x86_64-unknown-linux-gnu-install_only_stripped.tar.gz \
+ && echo "b5e74d1e16402b633c6f04519618231fc0dbae7d2f9e4b1ac17c294cc3d3d076  /tmp/cog-python.tar.gz" | sha256sum -c - \
+ && mkdir -p /opt/cog/python-standalone \
+ && tar -xzf /tmp/cog-python.tar.gz -C /opt/cog/python-standalone --strip-components=1 --no-same-owner \
+ && rm -f /tmp/cog-python.tar.gz \
+ && /opt/cog/python-standalone/bin/python3.13 -c "import sys; assert sys.version_info[:2] == (3, 13), sys.version"
+RUN /opt/cog/python-standalone/bin/python3.13 -m venv /opt/cog/python
+ENV PATH=/opt/cog/python/bin:$PATH
+FROM cog-system AS cog-server
+COPY cog/runtime/ /tmp/cog-runtime/
+RUN /opt/cog/python/bin/python -m venv --without-pip /opt/cog/server \
+ && /opt/cog/python/bin/python -m pip install --no-cache-dir --no-deps --no-index --target /opt/cog/server/lib/python3.13/site-packages /tmp/cog-runtime/wheels/*.whl /tmp/cog-runtime/cog_py-0.0.0-py3-none-any.whl \
+ && rm -rf /opt/cog/server/lib/python3.13/site-packages/bin
+FROM cog-system
+COPY cog/requirements.txt /tmp/requirements.txt
+RUN /opt/cog/python/bin/python -m pip install --no-cache-dir -r /tmp/requirements.txt
+COPY --from=cog-server /opt/cog/server /opt/cog/server
+COPY cog/runtime/cog_py-0.0.0-py3-none-any.whl /tmp/cog_py-0.0.0-py3-none-any.whl
+RUN /opt/cog/python/bin/python -m pip install --no-cache-dir --no-deps /tmp/cog_py-0.0.0-py3-none-any.whl \
+ && rm -f /tmp/cog_py-0.0.0-py3-none-any.whl
+ENV COG_SERVER_PYTHON=/opt/cog/server/bin/python COG_WORKER_PYTHON=/opt/cog/python/bin/python
+WORKDIR /src
+EXPOSE 5000
+ENV COG_PREDICT_TYPE_STUB="predict.py:Predictor" COG_GPU="1"
+CMD ["python", "-m", "cog.server.http"]
+COPY src/ /src/
