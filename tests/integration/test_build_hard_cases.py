@@ -141,8 +141,8 @@ def test_seed_input_default_none_called_without_seed(engine: Any, py39_image: st
 # The worker/SDK tests that run in the model's Python (standard library + pytest only).
 # (test_fixtures.py / test_openapi_golden.py are left out: many of their predictors are written
 # for Python 3.10+ (`str | None`) or import pydantic, as user code may.)
-WORKER_SDK_TESTS = ("tests/unit/worker", "tests/unit/predictor/test_coerce.py", "tests/unit/predictor/test_sdk.py",
-                    "tests/unit/predictor/test_scope.py", "tests/unit/predictor/test_loader.py",
+WORKER_SDK_TESTS = ("tests/unit/worker", "tests/unit/predictor/test_coerce.py", "tests/unit/sdk/test_sdk.py",
+                    "tests/unit/sdk/test_scope.py", "tests/unit/predictor/test_loader.py",
                     "tests/unit/predictor/test_stdlib_only.py")
 
 
