@@ -38,6 +38,25 @@ def input_list(item: TypeRef, fail: Fail) -> TypeRef:
     return TypeRef(Kind.LIST, item=item)
 
 
+BATCH_INPUT = ("@batch: every parameter of a batched {method}() must be a list, e.g. `prompt: list[str]` "
+               "(the schema shows one item per request)")
+BATCH_OUTPUT = ("@batch: a batched {method}() must return a list with one output per input, e.g. `-> list[str]`")
+
+
+def batch_item(ref: TypeRef, method: str, fail: Fail) -> TypeRef:
+    """The per-request type of a batched input `list[X]`: X."""
+    if ref.kind is not Kind.LIST or ref.item is None or ref.nullable:
+        raise fail(BATCH_INPUT.format(method=method))
+    return ref.item
+
+
+def batch_output(ref: TypeRef, is_single: bool, method: str, fail: Fail) -> TypeRef:
+    """The per-request output type of a batched `-> list[Y]`: Y."""
+    if not is_single or ref.kind is not Kind.LIST or ref.item is None:
+        raise fail(BATCH_OUTPUT.format(method=method))
+    return ref.item
+
+
 def concatenate_element(is_str: bool, shown: str, fail: Fail) -> None:
     """A ConcatenateIterator yields str, nothing else."""
     if not is_str:

@@ -58,3 +58,13 @@ def test_queue_size_from_env_or_cog_yaml(tmp_path: Path):
     baked = {"COG_PREDICT_TYPE_STUB": "p.py:P"}
     assert load_settings(parse_args([]), baked, tmp_path).queue_size is None   # the build bakes COG_QUEUE_SIZE
     assert load_settings(parse_args([]), {**baked, "COG_QUEUE_SIZE": "0"}, tmp_path).queue_size is None
+
+
+def test_batch_from_env_or_cog_yaml(tmp_path: Path):
+    (tmp_path / "cog.yaml").write_text("predict: p.py:P\nbatch:\n  max_size: 8\n  max_wait_ms: 0\n")
+    s = load_settings(parse_args([]), {}, tmp_path)
+    assert (s.batch_max_size, s.batch_max_wait_ms) == (8, 0.0)
+    s = load_settings(parse_args([]), {"COG_PREDICT_TYPE_STUB": "p.py:P", "COG_BATCH_MAX_SIZE": "4",
+                                       "COG_BATCH_MAX_WAIT_MS": "2.5"}, tmp_path)
+    assert (s.batch_max_size, s.batch_max_wait_ms) == (4, 2.5)
+    assert load_settings(parse_args([]), {"COG_PREDICT_TYPE_STUB": "p.py:P"}, tmp_path).batch_max_size is None
