@@ -2,7 +2,9 @@
 
 The parent admits up to `max_size` predictions per slot and sends them as usual; here they
 are gathered: the first one waits at most `max_wait_ms` for batch-mates (whatever is already
-queued joins at once), up to `max_size`. Each request is validated on its own (a bad one is
+queued joins at once), up to `max_size`. The wait adapts to the traffic: once a wait found no
+batch-mate, the next lone request runs at once (a single sequential client pays no wait); it
+waits again as soon as requests overlap (one was already queued, or a batch had mates). Each request is validated on its own (a bad one is
 answered 422 and never joins), then predict() is called once with one list per parameter, and
 its list of outputs is split back, one response per request, each with its own logs, metrics
 (`batch_size` among them) and output files.
@@ -62,13 +64,20 @@ class Batcher:
         self.max_wait = max(0.0, float(max_wait_ms)) / 1000.0
         self.slots = max(1, int(slots))
         self.running: Dict[str, BatchRun] = {}     # prediction id -> its batch, while the call runs
+        self._mates_came = True     # did the last gathering find batch-mates? (wait until it did not)
         self._inbox: Optional["asyncio.Queue[Item]"] = None
 
     # -- gathering ----------------------------------------------------------------------------
-    def gather_sync(self, inbox: "queue.SimpleQueue[Optional[Item]]", first: Item) -> Tuple[List[Item], bool]:
+    def wait_for_mates(self, busy: bool) -> float:
+        """How long the first request of a batch may wait for more: max_wait, or 0 when requests
+        do not overlap (`busy`: the first one was already queued when the worker came for it)."""
+        return self.max_wait if busy or self._mates_came else 0.0
+
+    def gather_sync(self, inbox: "queue.SimpleQueue[Optional[Item]]", first: Item,
+                    busy: bool = True) -> Tuple[List[Item], bool]:
         """`first` and what joins it in time; True when a shutdown (None) was read."""
         items = [first]
-        deadline = time.monotonic() + self.max_wait
+        deadline = time.monotonic() + self.wait_for_mates(busy)
         while len(items) < self.max_size:
             remaining = deadline - time.monotonic()
             try:
@@ -76,8 +85,10 @@ class Batcher:
             except queue.Empty:
                 break
             if item is None:
+                self._mates_came = len(items) > 1
                 return items, True
             items.append(item)
+        self._mates_came = len(items) > 1
         return items, False
 
     def submit(self, msg: protocol.Predict, blob: bytes) -> None:
@@ -93,8 +104,9 @@ class Batcher:
         free = asyncio.Semaphore(self.slots)
         loop = asyncio.get_running_loop()
         while True:
+            busy = not inbox.empty()
             first = await inbox.get()
-            deadline = loop.time() + self.max_wait
+            deadline = loop.time() + self.wait_for_mates(busy)
             await free.acquire()   # while every slot runs a batch, the next one keeps filling
             items = [first]
             while len(items) < self.max_size:
@@ -108,6 +120,7 @@ class Batcher:
                     items.append(await asyncio.wait_for(inbox.get(), remaining))
                 except asyncio.TimeoutError:
                     break
+            self._mates_came = len(items) > 1
             task = loop.create_task(self.run_async(items))
             task.add_done_callback(lambda _t: free.release())
 

@@ -184,12 +184,13 @@ class Worker:
         executor = self.executor
         batcher = self.batcher
         while True:
+            busy = not self.queue.empty()   # for a batch: requests overlap, worth waiting for mates
             item = self.queue.get()
             if item is None:
                 self.phase = Phase.EXITING
                 return
             if batcher is not None:
-                items, stop = batcher.gather_sync(self.queue, item)
+                items, stop = batcher.gather_sync(self.queue, item, busy)
                 batcher.run_sync(items, self._set_current)
                 if stop:
                     self.phase = Phase.EXITING
