@@ -70,6 +70,7 @@ def load(port: int, clients: int, seconds: float, body: dict, warmup: float = 1.
     start = time.monotonic() + warmup
     stop = start + seconds
     results: list[list[tuple[float, int]]] = [[] for _ in range(clients)]
+    sizes: list[int] = []
     sent = [0] * clients
     answered = [0] * clients
     errors: list[str] = []
@@ -90,8 +91,11 @@ def load(port: int, clients: int, seconds: float, body: dict, warmup: float = 1.
                 errors.append(repr(exc))
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
                 continue
-            if resp.status == 200 and json.loads(data).get("status") != "succeeded":
-                errors.append(data[:200].decode(errors="replace"))
+            if resp.status == 200:
+                doc = json.loads(data)
+                if doc.get("status") != "succeeded":
+                    errors.append(data[:200].decode(errors="replace"))
+                sizes.append(int(doc.get("metrics", {}).get("batch_size", 0)))
             t1 = time.monotonic()
             if start <= t1 < stop:   # completions inside the window
                 results[i].append((t1 - t0, resp.status))
@@ -105,7 +109,8 @@ def load(port: int, clients: int, seconds: float, body: dict, warmup: float = 1.
     ok = sorted(lat for lat, status in flat if status == 200)
     return {"ok": len(ok), "rps": len(ok) / seconds, "p50_ms": statistics.median(ok) * 1000 if ok else float("nan"),
             "codes": {s: sum(1 for _, c in flat if c == s) for s in sorted({c for _, c in flat})},
-            "errors": errors, "unanswered": sum(sent) - sum(answered)}
+            "errors": errors, "unanswered": sum(sent) - sum(answered),
+            "batch": statistics.mean(sizes) if sizes else 0.0}
 
 
 def main() -> int:
@@ -114,10 +119,13 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--python", default=sys.executable)
     ap.add_argument("--max-size", help="COG_BATCH_MAX_SIZE for the batched run (default: the example's, 16)")
+    ap.add_argument("--max-wait-ms", help="COG_BATCH_MAX_WAIT_MS for the batched run (default: the example's, 10)")
     args = ap.parse_args()
     embeddings = REPO / "examples" / "batch-embeddings"
     body = {"input": {"text": "a cat sat on the mat while the dog slept"}}
     batched_env = {"COG_BATCH_MAX_SIZE": args.max_size} if args.max_size else {}
+    if args.max_wait_ms:
+        batched_env["COG_BATCH_MAX_WAIT_MS"] = args.max_wait_ms
     # Both servers stay up (idle, they use no CPU); the load phases alternate between them, and
     # the medians of the rounds are reported, so that a shared machine's noise hits both alike.
     servers = {"batched": Server(args.python, embeddings, {"COG_QUEUE_SIZE": "64", **batched_env}),
@@ -138,10 +146,11 @@ def main() -> int:
                         "p50_ms": statistics.median(r["p50_ms"] for r in runs),
                         "codes": {c: sum(r["codes"].get(c, 0) for r in runs) for c in {c for r in runs for c in r["codes"]}},
                         "errors": [e for r in runs for e in r["errors"]],
-                        "all_rps": [round(r["rps"], 1) for r in runs]}
+                        "all_rps": [round(r["rps"], 1) for r in runs],
+                        "batch": statistics.mean(r["batch"] for r in runs)}
     for (name, clients), r in sorted(figures.items(), key=lambda kv: (-kv[0][1], kv[0][0])):
         print(f"batch-embeddings {name:9s} {clients:2d} clients: {r['rps']:7.1f} predictions/s  p50 {r['p50_ms']:7.1f} ms"
-              f"  (rounds {r['all_rps']})  codes {r['codes']}" + (f"  errors {len(r['errors'])}" if r["errors"] else ""))
+              f"  (rounds {r['all_rps']})  mean batch_size {r['batch']:.1f}  codes {r['codes']}" + (f"  errors {len(r['errors'])}" if r["errors"] else ""))
     ratio = figures["batched", 16]["rps"] / figures["unbatched", 16]["rps"]
     # Adjacent phases see about the same machine: the ratio per round is the steadier figure.
     per_round = [b["rps"] / u["rps"] for b, u in zip(rounds["batched", 16], rounds["unbatched", 16])]
