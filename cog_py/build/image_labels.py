@@ -54,7 +54,9 @@ def config_json(config: Config, plan: BuildPlan | None = None) -> str:
         if config.concurrency_queue:
             out["concurrency"]["queue"] = config.concurrency_queue
     if config.batch is not None:
-        out["batch"] = {"max_size": config.batch.max_size, "max_wait_ms": config.batch.max_wait_ms}
+        out["batch"] = {"max_size": config.batch.max_size}
+        if config.batch.max_wait_ms is not None:
+            out["batch"]["max_wait_ms"] = config.batch.max_wait_ms
     if config.environment:
         out["environment"] = [f"{k}={v}" for k, v in config.environment]
     return json.dumps(out, separators=(",", ":"))

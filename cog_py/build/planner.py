@@ -204,7 +204,8 @@ def _baked_env(config: Config, options: BuildOptions) -> tuple[tuple[str, str], 
         env.append(("COG_QUEUE_SIZE", str(config.concurrency_queue)))
     if config.batch is not None:
         env.append(("COG_BATCH_MAX_SIZE", str(config.batch.max_size)))
-        env.append(("COG_BATCH_MAX_WAIT_MS", f"{config.batch.max_wait_ms:g}"))
+        if config.batch.max_wait_ms is not None:
+            env.append(("COG_BATCH_MAX_WAIT_MS", f"{config.batch.max_wait_ms:g}"))
     if config.build.gpu:
         env.append(("COG_GPU", "1"))
     return tuple(env)

@@ -63,7 +63,7 @@ def static_schema(config: Config) -> StaticSchema:
     return StaticSchema(doc=doc, concurrency_max=concurrency)
 
 
-def _batch(config: Config, mode: str) -> tuple[int, float] | None:
+def _batch(config: Config, mode: str) -> tuple[int | None, float | None] | None:
     """cog.yaml's `batch:` as the inspectors take it (it applies to predict only)."""
     if config.batch is None or mode != "predict":
         return None
@@ -79,5 +79,5 @@ def probe_command(config: Config) -> list[str]:
         cmd += ["--train", config.train]
     batch = _batch(config, "predict")
     if batch is not None:
-        cmd += ["--batch", f"{batch[0]}:{batch[1]:g}"]
+        cmd += ["--batch", f"{batch[0]}:{'' if batch[1] is None else format(batch[1], 'g')}"]
     return cmd

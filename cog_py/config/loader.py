@@ -174,7 +174,7 @@ def _batch(raw: RawConfig) -> BatchConfig | None:
     if raw.batch is None or raw.batch.max_size is None:
         return None
     wait = raw.batch.max_wait_ms
-    return BatchConfig(max_size=raw.batch.max_size, max_wait_ms=10.0 if wait is None else float(wait))
+    return BatchConfig(max_size=raw.batch.max_size, max_wait_ms=None if wait is None else float(wait))
 
 
 def _requirements(build: RawBuild, project_dir: Path) -> tuple[str, ...]:

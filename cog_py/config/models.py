@@ -47,7 +47,7 @@ class BatchConfig(_Frozen):
     """`batch:` in cog.yaml (or `@cog.batch`): up to max_size inputs per predict() call."""
 
     max_size: int
-    max_wait_ms: float = 10.0
+    max_wait_ms: float | None = None   # unset: @batch's, else 10
 
 
 class Config(_Frozen):

@@ -50,7 +50,7 @@ def inspect_callable(
     is_class: bool = False,
     setup: Callable[..., Any] | None = None,
     healthcheck: Callable[..., Any] | None = None,
-    batch: tuple[int, float] | None = None,
+    batch: rules.BatchOverride = None,
 ) -> PredictorInfo:
     """Describe `fn` (a bound method or a function) as the predictor `ref`.
 
@@ -76,7 +76,7 @@ def inspect_callable(
             f"Import every name used in the annotations of {target} in {file}.",
         ) from None
     signature = pyinspect.signature(fn)
-    batch = batch or getattr(fn, "__cog_batch__", None)
+    batch = rules.merge_batch(batch, getattr(fn, "__cog_batch__", None))
     inputs = []
     for order, param in enumerate(signature.parameters.values()):
         inputs.append(_input_field(param, order, hints, failer(param.name), failer(None), method,

@@ -131,7 +131,7 @@ def _user_method(cls: type, mode: str, file: str) -> str:
 
 
 def load_predictor(ref: str, *, project_dir: Path, mode: str = "predict",
-                   batch: tuple[int, float] | None = None) -> LoadedPredictor:
+                   batch: tuple[int | None, float | None] | None = None) -> LoadedPredictor:
     """Import `ref` from `project_dir`, instantiate it and describe it (`batch`: cog.yaml's `batch:`)."""
     file, name = split_ref(ref)
     path = Path(project_dir) / file

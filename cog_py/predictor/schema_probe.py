@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     batch = None
     if args.batch:
         size, _, wait = args.batch.partition(":")
-        batch = (int(size), float(wait or 10))
+        batch = (int(size), float(wait) if wait else None)
 
     from cog_py.errors import CogError
     from cog_py.predictor.loader import load_predictor

@@ -56,7 +56,7 @@ def check_image_name(image: str) -> None:
 
 
 def schema_from_source(project_dir: Path, ref: str | None, mode: str,
-                       batch: tuple[int, float] | None = None) -> ModelSchema | None:
+                       batch: tuple[int | None, float | None] | None = None) -> ModelSchema | None:
     """The model's schema read statically from its source; None when it needs the image.
 
     `batch` is cog.yaml's `batch:` (a batched predictor's schema is per item)."""

@@ -32,7 +32,7 @@ class Settings:
     max_concurrency: int | None = None     # None: the predictor's @concurrent, else 1
     queue_size: int | None = None          # COG_QUEUE_SIZE / concurrency.queue: None = no queue (409)
     batch_max_size: int | None = None      # COG_BATCH_MAX_SIZE / batch.max_size: batch as @batch does
-    batch_max_wait_ms: float = 10.0        # COG_BATCH_MAX_WAIT_MS / batch.max_wait_ms
+    batch_max_wait_ms: float | None = None  # COG_BATCH_MAX_WAIT_MS / batch.max_wait_ms (None: @batch's, else 10)
     project_dir: Path = Path(".")
     worker_python: str = sys.executable
     setup_timeout: float | None = None     # COG_SETUP_TIMEOUT
@@ -158,8 +158,8 @@ def load_settings(args: argparse.Namespace, env: Mapping[str, str] | None = None
         batch = yml.get("batch") or {}
         if batch_size is None and isinstance(batch.get("max_size"), int) and batch["max_size"] > 0:
             batch_size = batch["max_size"]
-            if batch_wait is None:
-                batch_wait = _wait_ms(str(batch.get("max_wait_ms", "")))
+        if batch_wait is None:
+            batch_wait = _wait_ms(str(batch.get("max_wait_ms", "")))
     explicit = str(args.await_explicit_shutdown).lower() not in ("", "false", "0", "no")
     kubernetes = bool(env.get("KUBERNETES_SERVICE_HOST"))
     return Settings(
@@ -173,7 +173,7 @@ def load_settings(args: argparse.Namespace, env: Mapping[str, str] | None = None
         max_concurrency=slots,
         queue_size=queue_size,
         batch_max_size=batch_size,
-        batch_max_wait_ms=10.0 if batch_wait is None else batch_wait,
+        batch_max_wait_ms=batch_wait,
         project_dir=project,
         worker_python=env.get("COG_WORKER_PYTHON") or sys.executable,
         setup_timeout=_float(env, "COG_SETUP_TIMEOUT", None),

@@ -99,7 +99,7 @@ class Worker:
         batch = cfg.get("batch") if cfg.get("mode", "predict") == "predict" else None
         try:
             self.loaded = load_predictor(cfg["ref"], project_dir=project, mode=cfg.get("mode", "predict"),
-                                         batch=(int(batch[0]), float(batch[1])) if batch else None)
+                                         batch=(batch[0], batch[1]) if batch else None)
         except CogError as exc:
             raise SetupFailed(f"Setup failed: {exc.message}") from exc
         except BaseException as exc:  # noqa: BLE001

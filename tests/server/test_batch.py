@@ -179,3 +179,11 @@ def test_cancel_of_every_request_interrupts_the_batch(make_server):
     assert [out[i].json()["status"] for i in ("d1", "d2")] == ["canceled", "canceled"]
     assert server.worker_pids() == pids   # interrupted, not killed
     assert server.predict({"text": "next"}).json()["status"] == "succeeded"
+
+
+def test_cog_yaml_batch_without_the_decorator(make_server):
+    server = make_server("batched_plain.py:Predictor", env={"COG_BATCH_MAX_SIZE": "2", "COG_BATCH_MAX_WAIT_MS": "1500"})
+    assert server.get("/openapi.json").json()["components"]["schemas"]["Input"]["properties"]["text"]["type"] == "string"
+    responses = _together(server, [{"input": {"text": "a"}}, {"input": {"text": "b"}}], gap=0.1)
+    assert [r.json()["output"] for r in responses] == ["A", "B"]
+    assert [r.json()["metrics"]["batch_size"] for r in responses] == [2, 2]

@@ -47,7 +47,7 @@ def split_ref(ref: str, mode: str = "predict") -> tuple[str, str | None]:
 
 
 def inspect_source(project_dir: Path, ref: str, *, mode: str = "predict",
-                   batch: tuple[int, float] | None = None) -> PredictorInfo:
+                   batch: rules.BatchOverride = None) -> PredictorInfo:
     """Describe the predictor (or trainer) `ref` of the project at `project_dir` from its source.
 
     `batch` (max_size, max_wait_ms) is cog.yaml's `batch:`: as `@batch`, and it wins over it.
@@ -63,7 +63,7 @@ def inspect_source(project_dir: Path, ref: str, *, mode: str = "predict",
         ) from exc
 
 
-def _inspect(project_dir: Path, ref: str, mode: str, batch: tuple[int, float] | None = None) -> PredictorInfo:
+def _inspect(project_dir: Path, ref: str, mode: str, batch: rules.BatchOverride = None) -> PredictorInfo:
     file, name = split_ref(ref, mode)
     path = Path(project_dir) / file
     if not path.is_file():
@@ -109,13 +109,13 @@ def _describe(
     mode: str,
     setup: ast.FunctionDef | ast.AsyncFunctionDef | None,
     healthcheck: ast.AST | None,
-    batch: tuple[int, float] | None = None,
+    override: rules.BatchOverride = None,
 ) -> PredictorInfo:
     types = TypeReader(resolver)
     node, module = target.node, target.module
     is_async = isinstance(node, ast.AsyncFunctionDef)
     streaming, concurrency, batched = decorators(resolver, target, is_async)
-    batch = batch or batched
+    batch = rules.merge_batch(override, batched)
     inputs = InputReader(resolver, types).read_inputs(target, batched=batch is not None)
     fail = target.failer()
     returns = node.returns

@@ -183,6 +183,6 @@ def test_queue_and_batch(load: Callable[..., LoadedConfig]) -> None:
     assert config.batch is not None and (config.batch.max_size, config.batch.max_wait_ms) == (16, 5.0)
     alone = load('build:\n  python_version: "3.11"\nconcurrency:\n  queue: 8\nbatch:\n  max_size: 4\n').config
     assert alone.concurrency_max is None and alone.concurrency_queue == 8   # a queue alone keeps one slot
-    assert alone.batch is not None and alone.batch.max_wait_ms == 10.0
+    assert alone.batch is not None and alone.batch.max_wait_ms is None   # unset: @batch's, else 10
     plain = load('build:\n  python_version: "3.11"\n').config
     assert plain.concurrency_queue is None and plain.batch is None

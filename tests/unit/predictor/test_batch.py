@@ -83,3 +83,14 @@ def test_schema_probe_takes_cog_yamls_batch(tmp_path: Path, capsys: pytest.Captu
     doc = json.loads(capsys.readouterr().out)
     assert doc["components"]["schemas"]["Input"]["properties"]["text"]["type"] == "string"
     assert doc["components"]["schemas"]["Output"]["type"] == "integer"
+
+
+def test_cog_yaml_numbers_override_the_decorators_one_by_one() -> None:
+    from cog_py.predictor.typerules import merge_batch
+
+    assert merge_batch(None, None) is None
+    assert merge_batch((None, 5.0), None) is None            # a wait alone does not batch
+    assert merge_batch((8, None), None) == (8, 10.0)
+    assert merge_batch(None, (16, 10.0)) == (16, 10.0)
+    assert merge_batch((None, 0.0), (16, 10.0)) == (16, 0.0)
+    assert merge_batch((4, None), (16, 2.0)) == (4, 2.0)
