@@ -111,7 +111,8 @@ class RawBatch(_Raw):
 
     max_size: int | None = Field(default=None, description="Most inputs in one predict() call (at least 1).")
     max_wait_ms: int | float | None = Field(
-        default=None, description="How long a first input waits for batch-mates, in milliseconds (default 10)."
+        default=None,
+        description="How long a first input waits for batch-mates, in milliseconds (unset: @batch's, else 10).",
     )
 
 
