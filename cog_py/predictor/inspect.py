@@ -94,6 +94,8 @@ def inspect_callable(
         output = dataclasses.replace(output, type=item)
     is_async = pyinspect.iscoroutinefunction(fn) or pyinspect.isasyncgenfunction(fn)
     streaming = bool(getattr(fn, "__cog_streaming__", False))
+    if streaming and batch is not None:
+        raise failer(None)(rules.BATCH_STREAMING.format(method=method))
     if streaming and output.mode is OutputMode.SINGLE:
         raise SchemaError(
             f"{located}: {target}: @streaming requires Iterator[...], AsyncIterator[...], "

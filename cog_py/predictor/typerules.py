@@ -40,6 +40,7 @@ def input_list(item: TypeRef, fail: Fail) -> TypeRef:
 
 BATCH_INPUT = ("@batch: every parameter of a batched {method}() must be a list, e.g. `prompt: list[str]` "
                "(the schema shows one item per request)")
+BATCH_STREAMING = "@batch cannot be combined with @streaming: a batched {method}() returns one list of outputs"
 BATCH_OUTPUT = ("@batch: a batched {method}() must return a list with one output per input, e.g. `-> list[str]`")
 
 

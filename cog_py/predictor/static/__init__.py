@@ -130,6 +130,8 @@ def _describe(
             raise fail(rules.BATCH_INPUT.format(method=target.method))
         output = replace(output, type=rules.batch_output(output.type, output.mode is OutputMode.SINGLE,
                                                           target.method, fail))
+    if streaming and batch is not None:
+        raise fail(rules.BATCH_STREAMING.format(method=target.method))
     if streaming and output.mode is OutputMode.SINGLE:
         raise SchemaError(
             f"{module.line_prefix(node)}{target.label}: @streaming requires Iterator[...], AsyncIterator[...], "
