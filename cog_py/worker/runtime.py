@@ -28,7 +28,6 @@ from cog_py import protocol
 from cog_py.worker.capture import Capture
 from cog_py.worker.channel import Channel, start_reader
 from cog_py.worker.execute import Executor, error_text
-from cog_py.worker.record import Record
 
 
 class SetupFailed(Exception):
