@@ -4,10 +4,10 @@
 """
 
 from cog_py._version import __version__
-from cog_py.scope import Scope, current_scope, emit_metric
+from cog_py.scope import BatchScope, Scope, current_scope, emit_metric
 from cog_py.sdk.input import FieldInfo, Input
 from cog_py.sdk.model import BaseModel
-from cog_py.sdk.predictor import BasePredictor, BaseRunner, CancelationException, concurrent, streaming
+from cog_py.sdk.predictor import BasePredictor, BaseRunner, CancelationException, batch, concurrent, streaming
 from cog_py.types import (
     AsyncConcatenateIterator,
     ConcatenateIterator,
@@ -33,6 +33,7 @@ class ExperimentalFeatureWarning(Warning):
 __all__ = [
     "AsyncConcatenateIterator",
     "BaseModel",
+    "BatchScope",
     "BasePredictor",
     "BaseRunner",
     "CancelationException",
@@ -49,6 +50,7 @@ __all__ = [
     "URLFile",
     "URLPath",
     "__version__",
+    "batch",
     "concurrent",
     "current_scope",
     "emit_metric",

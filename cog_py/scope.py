@@ -174,6 +174,24 @@ class Scope:
         self.metrics.record(name, value, mode=mode)
 
 
+class BatchScope(Scope):
+    """`current_scope()` inside a batched predict() (`@batch`): one scope per request.
+
+    `items[i]` is the scope of the i-th input of the lists predict() received: record a metric
+    there for that request alone (`current_scope().items[i].record_metric("tokens", n)`), read
+    its `context` there. A metric recorded on the batch scope itself goes to every request.
+    """
+
+    def __init__(self, items: list[Scope]) -> None:
+        super().__init__()
+        self.items: list[Scope] = items
+
+    def record_metric(self, name: str, value: Any, mode: str = "replace") -> None:
+        """Record a metric on every request of the batch."""
+        for item in self.items:
+            item.metrics.record(name, value, mode=mode)
+
+
 _current: contextvars.ContextVar[Scope | None] = contextvars.ContextVar("cog_py_scope", default=None)
 
 
@@ -193,6 +211,17 @@ def scope_for_prediction(
     for servers that stream metric events.
     """
     scope = Scope(context, listener)
+    token = _current.set(scope)
+    try:
+        yield scope
+    finally:
+        _current.reset(token)
+
+
+@contextlib.contextmanager
+def scope_for_batch(items: list[Scope]) -> Iterator[BatchScope]:
+    """Run a batched call inside a `BatchScope` over the requests' own scopes."""
+    scope = BatchScope(items)
     token = _current.set(scope)
     try:
         yield scope

@@ -49,8 +49,14 @@ def config_json(config: Config, plan: BuildPlan | None = None) -> str:
     if config.train:
         out["train"] = config.train
     concurrency = next((v for k, v in (plan.baked_env if plan else ()) if k == "COG_MAX_CONCURRENCY"), None)
-    if concurrency or config.concurrency_max:
+    if concurrency or config.concurrency_max or config.concurrency_queue:
         out["concurrency"] = {"max": int(concurrency or config.concurrency_max or 1)}
+        if config.concurrency_queue:
+            out["concurrency"]["queue"] = config.concurrency_queue
+    if config.batch is not None:
+        out["batch"] = {"max_size": config.batch.max_size}
+        if config.batch.max_wait_ms is not None:
+            out["batch"]["max_wait_ms"] = config.batch.max_wait_ms
     if config.environment:
         out["environment"] = [f"{k}={v}" for k, v in config.environment]
     return json.dumps(out, separators=(",", ":"))

@@ -235,6 +235,12 @@ def _baked_env(config: Config, options: BuildOptions) -> tuple[tuple[str, str], 
     concurrency = config.concurrency_max or options.concurrency_max
     if concurrency is not None:
         env.append(("COG_MAX_CONCURRENCY", str(concurrency)))
+    if config.concurrency_queue:
+        env.append(("COG_QUEUE_SIZE", str(config.concurrency_queue)))
+    if config.batch is not None:
+        env.append(("COG_BATCH_MAX_SIZE", str(config.batch.max_size)))
+        if config.batch.max_wait_ms is not None:
+            env.append(("COG_BATCH_MAX_WAIT_MS", f"{config.batch.max_wait_ms:g}"))
     if config.build.gpu:
         env.append(("COG_GPU", "1"))
     return tuple(env)

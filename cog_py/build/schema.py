@@ -53,7 +53,7 @@ def static_schema(config: Config) -> StaticSchema:
     try:
         for mode, ref in (("predict", config.predict), ("train", config.train)):
             if ref:
-                infos[mode] = inspect_source(config.project_dir, ref, mode=mode)
+                infos[mode] = inspect_source(config.project_dir, ref, mode=mode, batch=_batch(config, mode))
     except StaticSchemaUnresolved as exc:
         return StaticSchema(doc=None, reason=exc.message)
     except PredictorError as exc:
@@ -63,6 +63,13 @@ def static_schema(config: Config) -> StaticSchema:
     return StaticSchema(doc=doc, concurrency_max=concurrency)
 
 
+def _batch(config: Config, mode: str) -> tuple[int | None, float | None] | None:
+    """cog.yaml's `batch:` as the inspectors take it (it applies to predict only)."""
+    if config.batch is None or mode != "predict":
+        return None
+    return config.batch.max_size, config.batch.max_wait_ms
+
+
 def probe_command(config: Config) -> list[str]:
     """The in-image command that prints the schema (cog_py/predictor/schema_probe.py)."""
     cmd = ["python", "-m", "cog_py.predictor.schema_probe", "--version", __version__]
@@ -70,4 +77,7 @@ def probe_command(config: Config) -> list[str]:
         cmd += ["--predict", config.predict]
     if config.train:
         cmd += ["--train", config.train]
+    batch = _batch(config, "predict")
+    if batch is not None:
+        cmd += ["--batch", f"{batch[0]}:{'' if batch[1] is None else format(batch[1], 'g')}"]
     return cmd

@@ -52,6 +52,7 @@ def check_document(data: dict[str, Any], source: YamlSource, project_dir: Path) 
         found.problem(source, ("build", "python_version"), PYTHON_VERSION_REQUIRED)
     _check_environment(data.get("environment"), source, found)
     _check_concurrency(data.get("concurrency"), build, source, found)
+    _check_batch(data.get("batch"), source, found)
     return found
 
 
@@ -178,8 +179,12 @@ def _check_environment(entries: Any, source: YamlSource, found: Findings) -> Non
 def _check_concurrency(concurrency: Any, build: Any, source: YamlSource, found: Findings) -> None:
     if not isinstance(concurrency, dict):
         return
+    queue = concurrency.get("queue")
+    if isinstance(queue, int) and not isinstance(queue, bool) and queue < 1:
+        found.problem(source, ("concurrency", "queue"), f"must be at least 1 (got {queue})")
     if "max" not in concurrency:
-        found.problem(source, ("concurrency", "max"), "required key is missing")
+        if "queue" not in concurrency:   # a queue alone keeps one slot
+            found.problem(source, ("concurrency", "max"), "required key is missing")
         return
     maximum = concurrency["max"]
     if not isinstance(maximum, int) or isinstance(maximum, bool):
@@ -191,6 +196,19 @@ def _check_concurrency(concurrency: Any, build: Any, source: YamlSource, found: 
     parsed = python_version_tuple(version) if isinstance(version, str) else None
     if maximum > 1 and parsed is not None and parsed < (3, 11):
         found.problem(source, ("concurrency", "max"), "concurrency requires Python 3.11 or higher")
+
+
+def _check_batch(batch: Any, source: YamlSource, found: Findings) -> None:
+    if not isinstance(batch, dict):
+        return
+    if "max_size" not in batch:
+        found.problem(source, ("batch", "max_size"), "required key is missing")
+    size = batch.get("max_size")
+    if isinstance(size, int) and not isinstance(size, bool) and size < 1:
+        found.problem(source, ("batch", "max_size"), f"must be at least 1 (got {size})")
+    wait = batch.get("max_wait_ms")
+    if isinstance(wait, (int, float)) and not isinstance(wait, bool) and wait < 0:
+        found.problem(source, ("batch", "max_wait_ms"), f"must not be negative (got {wait})")
 
 
 def check_predictor_refs(predict: str | None, train: str | None, project_dir: Path,

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from cog_py.config.checks import check_document
 from cog_py.config.environment import parse_environment
-from cog_py.config.models import BuildConfig, Config, Mount, RunItem
+from cog_py.config.models import BatchConfig, BuildConfig, Config, Mount, RunItem
 from cog_py.config.problems import describe_value, from_validation_error, render
 from cog_py.config.raw import NO_EFFECT, NOT_SUPPORTED, RawBuild, RawConfig
 from cog_py.config.requirements import parse_requirements
@@ -162,10 +162,19 @@ def _resolve(raw: RawConfig, config_path: Path) -> Config:
         train=raw.train.strip() if raw.train else None,
         image=raw.image or None,
         concurrency_max=raw.concurrency.max if raw.concurrency else None,
+        concurrency_queue=raw.concurrency.queue if raw.concurrency else None,
+        batch=_batch(raw),
         environment=parse_environment(raw.environment or []),
         project_dir=project_dir,
         config_path=config_path,
     )
+
+
+def _batch(raw: RawConfig) -> BatchConfig | None:
+    if raw.batch is None or raw.batch.max_size is None:
+        return None
+    wait = raw.batch.max_wait_ms
+    return BatchConfig(max_size=raw.batch.max_size, max_wait_ms=None if wait is None else float(wait))
 
 
 def _requirements(build: RawBuild, project_dir: Path) -> tuple[str, ...]:

@@ -43,6 +43,13 @@ class BuildConfig(_Frozen):
     cudnn: str | None = None
 
 
+class BatchConfig(_Frozen):
+    """`batch:` in cog.yaml (or `@cog.batch`): up to max_size inputs per predict() call."""
+
+    max_size: int
+    max_wait_ms: float | None = None   # unset: @batch's, else 10
+
+
 class Config(_Frozen):
     """cog.yaml after validation; paths resolved against `project_dir`."""
 
@@ -52,6 +59,8 @@ class Config(_Frozen):
     train: str | None = None
     image: str | None = None
     concurrency_max: int | None = None
+    concurrency_queue: int | None = None   # requests that may wait for a slot; None: 409 beyond the slots
+    batch: BatchConfig | None = None
     environment: tuple[tuple[str, str], ...] = ()  # ordered (NAME, value) pairs
     project_dir: Path
     config_path: Path

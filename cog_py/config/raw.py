@@ -97,6 +97,23 @@ class RawConcurrency(_Raw):
     model_config = ConfigDict(title="concurrency")
 
     max: int | None = Field(default=None, description="Most predictions in flight at once (at least 1).")
+    queue: int | None = Field(
+        default=None,
+        description="Requests that may wait, first in first out, for a free slot (at least 1); beyond them "
+        "the server answers 429 with Retry-After. Unset: every request beyond the slots gets 409, as in Cog.",
+    )
+
+
+class RawBatch(_Raw):
+    """Adaptive batching: the worker calls predict() once with lists of up to max_size inputs."""
+
+    model_config = ConfigDict(title="batch")
+
+    max_size: int | None = Field(default=None, description="Most inputs in one predict() call (at least 1).")
+    max_wait_ms: int | float | None = Field(
+        default=None,
+        description="How long a first input waits for batch-mates, in milliseconds (unset: @batch's, else 10).",
+    )
 
 
 class RawConfig(_Raw):
@@ -110,6 +127,9 @@ class RawConfig(_Raw):
     train: str | None = Field(default=None, description='The trainer, "train.py:Trainer".')
     image: str | None = Field(default=None, description="Image name for `cog build` and `cog push`.")
     concurrency: RawConcurrency | None = Field(default=None, description="Concurrent predictions.")
+    batch: RawBatch | None = Field(
+        default=None, description="Batch requests into one predict() call taking lists (see @cog.batch)."
+    )
     environment: list[str] | None = Field(
         default=None, description="NAME=value variables set at build time and at run time."
     )
@@ -147,4 +167,5 @@ MODEL_AT: dict[tuple[str, ...], type[_Raw]] = {
     ("build", "run", "[]"): RawRunItem,
     ("build", "run", "[]", "mounts", "[]"): RawMount,
     ("concurrency",): RawConcurrency,
+    ("batch",): RawBatch,
 }

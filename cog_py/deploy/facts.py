@@ -76,8 +76,7 @@ def model_facts(config: Config | None, *, image: str | None = None, attrs: Mappi
     """
     gpu = bool(config and config.build.gpu)
     slots = (config.concurrency_max if config else None) or 1
-    # concurrency.queue arrives with another change; read it when the config model has it.
-    queue = int(getattr(config, "concurrency_queue", None) or 0)
+    queue = (config.concurrency_queue if config else None) or 0
     train = bool(config and config.train)
     ref = image or (config.image if config else None) or default_image
     has_schema = by_digest = False

@@ -132,6 +132,8 @@ class PredictorInfo:
     output: OutputType
     streaming: bool = False       # @streaming
     concurrency_max: int | None = None  # @concurrent(max=N)
+    batch_max_size: int | None = None   # @batch / cog.yaml batch: predict() takes lists; inputs/output are per item
+    batch_max_wait_ms: float | None = None
     setup_weights: bool = False   # setup() takes a `weights` parameter
     has_healthcheck: bool = False
     extra: dict[str, Any] = field(default_factory=dict, compare=False)

@@ -80,8 +80,13 @@ def encode_output(value: Any, *, file_encoder: FileEncoder = _inline_file) -> An
     if _is_file(value):
         return _encode_file(value, file_encoder)
     if isinstance(value, (list, tuple, set, frozenset)) or _is_iterator(value):
-        return [_encode_file(v, file_encoder) if _is_file(v) else _encode(v) for v in value]
+        # JSON scalars (an embedding's floats, tokens) pass as they are, without the type walk
+        return [v if type(v) in _SCALARS else _encode_file(v, file_encoder) if _is_file(v) else _encode(v)
+                for v in value]
     return _encode(value)
+
+
+_SCALARS = frozenset({float, int, str, bool, type(None)})
 
 
 def _is_iterator(value: Any) -> bool:

@@ -16,6 +16,7 @@ from typing import Any, Callable
 from cog_py.errors import PredictorError, SchemaError
 from cog_py.predictor.adt import MISSING, InputField, InputSpec, Kind, OutputMode, PredictorInfo, input_field
 from cog_py.predictor.annotations import input_typeref, output_type, type_hints, type_name
+from cog_py.predictor import typerules as rules
 from cog_py.predictor.checks import check_input
 from cog_py.sdk.input import FieldInfo
 from cog_py.types import Secret
@@ -49,8 +50,13 @@ def inspect_callable(
     is_class: bool = False,
     setup: Callable[..., Any] | None = None,
     healthcheck: Callable[..., Any] | None = None,
+    batch: rules.BatchOverride = None,
 ) -> PredictorInfo:
-    """Describe `fn` (a bound method or a function) as the predictor `ref`."""
+    """Describe `fn` (a bound method or a function) as the predictor `ref`.
+
+    `batch` (max_size, max_wait_ms), from cog.yaml, batches `fn` as `@batch` does and wins over
+    the decorator's numbers; a batched predictor is described per item (list[X] -> X).
+    """
     file = ref.split(":", 1)[0]
     line = def_line(fn)
     located = f"{file}:{line}" if line else file
@@ -70,17 +76,26 @@ def inspect_callable(
             f"Import every name used in the annotations of {target} in {file}.",
         ) from None
     signature = pyinspect.signature(fn)
+    batch = rules.merge_batch(batch, getattr(fn, "__cog_batch__", None))
     inputs = []
     for order, param in enumerate(signature.parameters.values()):
-        inputs.append(_input_field(param, order, hints, failer(param.name), failer(None), method))
+        inputs.append(_input_field(param, order, hints, failer(param.name), failer(None), method,
+                                   batched=batch is not None))
     if "return" not in hints or hints["return"] is type(None):
         raise SchemaError(
             f"{located}: {target}: missing return type annotation on {method}",
             f"Annotate what {method}() returns, e.g. `def {method}(...) -> str:`.",
         )
     output = output_type(hints["return"], failer(None))
+    if batch is not None:
+        if not inputs:
+            raise failer(None)(rules.BATCH_INPUT.format(method=method))
+        item = rules.batch_output(output.type, output.mode is OutputMode.SINGLE, method, failer(None))
+        output = dataclasses.replace(output, type=item)
     is_async = pyinspect.iscoroutinefunction(fn) or pyinspect.isasyncgenfunction(fn)
     streaming = bool(getattr(fn, "__cog_streaming__", False))
+    if streaming and batch is not None:
+        raise failer(None)(rules.BATCH_STREAMING.format(method=method))
     if streaming and output.mode is OutputMode.SINGLE:
         raise SchemaError(
             f"{located}: {target}: @streaming requires Iterator[...], AsyncIterator[...], "
@@ -98,6 +113,8 @@ def inspect_callable(
         output=output,
         streaming=streaming,
         concurrency_max=concurrency,
+        batch_max_size=batch[0] if batch else None,
+        batch_max_wait_ms=float(batch[1]) if batch else None,
         setup_weights=setup is not None and "weights" in pyinspect.signature(setup).parameters,
         has_healthcheck=healthcheck is not None,
     )
@@ -123,6 +140,8 @@ def _input_field(
     fail: Callable[[str], SchemaError],
     fail_method: Callable[[str], SchemaError],
     method: str,
+    *,
+    batched: bool = False,
 ) -> InputField:
     if param.kind is param.VAR_POSITIONAL or param.kind is param.VAR_KEYWORD:
         raise fail_method(f"*args and **kwargs are not supported in {method}(); declare each input as a parameter")
@@ -133,6 +152,8 @@ def _input_field(
     if param.name not in hints:
         raise fail_method(f"parameter '{param.name}' on {method} has no type annotation")
     ref = input_typeref(hints[param.name], fail)
+    if batched:
+        ref = rules.batch_item(ref, method, fail)
     info = param.default if isinstance(param.default, FieldInfo) else None
     raw_default = info.default if info is not None else param.default
     if raw_default is pyinspect.Parameter.empty:

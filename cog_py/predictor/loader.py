@@ -130,8 +130,9 @@ def _user_method(cls: type, mode: str, file: str) -> str:
     raise PredictorError(f"{file}: {what} not found: {cls.__name__}", f"Define `def {names[-1]}(self, ...) -> ...` on {cls.__name__}.")
 
 
-def load_predictor(ref: str, *, project_dir: Path, mode: str = "predict") -> LoadedPredictor:
-    """Import `ref` from `project_dir`, instantiate it and describe it."""
+def load_predictor(ref: str, *, project_dir: Path, mode: str = "predict",
+                   batch: tuple[int | None, float | None] | None = None) -> LoadedPredictor:
+    """Import `ref` from `project_dir`, instantiate it and describe it (`batch`: cog.yaml's `batch:`)."""
     file, name = split_ref(ref)
     path = Path(project_dir) / file
     if not path.is_file():
@@ -155,11 +156,12 @@ def load_predictor(ref: str, *, project_dir: Path, mode: str = "predict") -> Loa
         setup = _user_hook(instance, target, "setup")
         healthcheck = _user_hook(instance, target, "healthcheck")
         info = inspect_callable(
-            fn, ref=full_ref, mode=mode, method=method, is_class=True, setup=setup, healthcheck=healthcheck
+            fn, ref=full_ref, mode=mode, method=method, is_class=True, setup=setup, healthcheck=healthcheck,
+            batch=batch,
         )
         return LoadedPredictor(info, unwrap_defaults(fn), setup, healthcheck, instance)
     if callable(target):
-        info = inspect_callable(target, ref=full_ref, mode=mode, method=target.__name__)
+        info = inspect_callable(target, ref=full_ref, mode=mode, method=target.__name__, batch=batch)
         return LoadedPredictor(info, unwrap_defaults(target), None, None, None)
     raise PredictorError(f"{file}: {name} is neither a class nor a function", f"Point the reference at a class or a function in {file}.")
 

@@ -19,7 +19,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train")
     parser.add_argument("--version", required=True)
     parser.add_argument("--project-dir", default="/src")
+    parser.add_argument("--batch", help="cog.yaml's batch: MAX_SIZE:MAX_WAIT_MS")
     args = parser.parse_args(argv)
+    batch = None
+    if args.batch:
+        size, _, wait = args.batch.partition(":")
+        batch = (int(size), float(wait) if wait else None)
 
     from cog_py.errors import CogError
     from cog_py.predictor.loader import load_predictor
@@ -28,7 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     project = Path(args.project_dir)
     sys.path.insert(0, str(project))
     try:
-        predict = load_predictor(args.predict, project_dir=project, mode="predict").info if args.predict else None
+        predict = (load_predictor(args.predict, project_dir=project, mode="predict", batch=batch).info
+                   if args.predict else None)
         train = load_predictor(args.train, project_dir=project, mode="train").info if args.train else None
         doc = render_openapi(predict, train, version=args.version)
     except CogError as err:

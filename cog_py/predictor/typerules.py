@@ -9,7 +9,7 @@ Standard library only.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Optional, Tuple
 
 from cog_py.errors import SchemaError
 from cog_py.predictor.adt import Kind, TypeRef
@@ -36,6 +36,40 @@ def input_list(item: TypeRef, fail: Fail) -> TypeRef:
     if item.nullable or item.kind in (Kind.LIST, Kind.UNION):
         raise fail(NESTED_GENERIC)
     return TypeRef(Kind.LIST, item=item)
+
+
+BATCH_INPUT = ("@batch: every parameter of a batched {method}() must be a list, e.g. `prompt: list[str]` "
+               "(the schema shows one item per request)")
+BATCH_STREAMING = "@batch cannot be combined with @streaming: a batched {method}() returns one list of outputs"
+BATCH_OUTPUT = ("@batch: a batched {method}() must return a list with one output per input, e.g. `-> list[str]`")
+
+
+BatchOverride = Optional[Tuple[Optional[int], Optional[float]]]
+
+
+def merge_batch(override: BatchOverride, decorator: Optional[Tuple[int, float]]) -> Optional[Tuple[int, float]]:
+    """(max_size, max_wait_ms) from cog.yaml's `batch:` (either number may be unset: None) over
+    `@batch`'s; None when the predictor is not batched (no decorator and no max_size)."""
+    size = override[0] if override is not None and override[0] else None
+    wait = override[1] if override is not None and override[1] is not None else None
+    if decorator is None and size is None:
+        return None
+    return (size or (decorator[0] if decorator else 16),
+            float(wait if wait is not None else (decorator[1] if decorator else 10.0)))
+
+
+def batch_item(ref: TypeRef, method: str, fail: Fail) -> TypeRef:
+    """The per-request type of a batched input `list[X]`: X."""
+    if ref.kind is not Kind.LIST or ref.item is None or ref.nullable:
+        raise fail(BATCH_INPUT.format(method=method))
+    return ref.item
+
+
+def batch_output(ref: TypeRef, is_single: bool, method: str, fail: Fail) -> TypeRef:
+    """The per-request output type of a batched `-> list[Y]`: Y."""
+    if not is_single or ref.kind is not Kind.LIST or ref.item is None:
+        raise fail(BATCH_OUTPUT.format(method=method))
+    return ref.item
 
 
 def concatenate_element(is_str: bool, shown: str, fail: Fail) -> None:

@@ -79,7 +79,8 @@ def run_prediction(opts: PredictOptions, config: Config | None, ui: UI, *, stdin
             raise UsageError("a local run needs the project's cog.yaml (or an IMAGE to run)")
         project_dir = config.project_dir
         ref = config.train if train else config.predict
-        schema = schema_from_source(project_dir, ref, opts.mode)
+        batch = (config.batch.max_size, config.batch.max_wait_ms) if config.batch and not train else None
+        schema = schema_from_source(project_dir, ref, opts.mode, batch=batch)
         image, model_gpu = "", config.build.gpu
     context = request_context(opts.use_replicate_token)
     payload = _payload(schema, opts, stdin) if schema is not None else None

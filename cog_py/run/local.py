@@ -56,8 +56,11 @@ def check_image_name(image: str) -> None:
         raise UsageError(f"Invalid image name '{image}'. Did you forget `-i`?")
 
 
-def schema_from_source(project_dir: Path, ref: str | None, mode: str) -> ModelSchema | None:
-    """The model's schema read statically from its source; None when it needs the image."""
+def schema_from_source(project_dir: Path, ref: str | None, mode: str,
+                       batch: tuple[int | None, float | None] | None = None) -> ModelSchema | None:
+    """The model's schema read statically from its source; None when it needs the image.
+
+    `batch` is cog.yaml's `batch:` (a batched predictor's schema is per item)."""
     from cog_py.predictor.openapi import render_openapi
     from cog_py.predictor.static import StaticSchemaUnresolved, inspect_source
 
@@ -66,7 +69,7 @@ def schema_from_source(project_dir: Path, ref: str | None, mode: str) -> ModelSc
                        else "no train reference found in cog.yaml",
                        hint=f"Add `{'predict' if mode == 'predict' else 'train'}: \"file.py:Name\"` to cog.yaml.")
     try:
-        info = inspect_source(project_dir, ref, mode=mode)
+        info = inspect_source(project_dir, ref, mode=mode, batch=batch)
     except StaticSchemaUnresolved:
         return None
     doc = render_openapi(info, None, version=__version__) if mode == "predict" else render_openapi(None, info, version=__version__)

@@ -1,4 +1,4 @@
-"""Runner base classes, cancellation and the `@streaming` / `@concurrent` decorators."""
+"""Runner base classes, cancellation and the `@streaming` / `@concurrent` / `@batch` decorators."""
 
 from __future__ import annotations
 
@@ -59,6 +59,30 @@ def concurrent(fn: _F | None = None, *, max: int = 1) -> Any:  # noqa: A002 - Co
         if max > 1 and not (inspect.iscoroutinefunction(target) or inspect.isasyncgenfunction(target)):
             raise TypeError("concurrent max greater than 1 requires an async function")
         target.__cog_concurrent_max__ = max  # type: ignore[attr-defined]
+        return target
+
+    if fn is None:
+        return mark
+    return mark(fn)
+
+
+def batch(fn: _F | None = None, *, max_size: int = 16, max_wait_ms: float = 10.0) -> Any:
+    """Call predict() with lists: up to `max_size` requests at once, gathered for `max_wait_ms`.
+
+    Every parameter of the decorated predict() is a list (`prompt: list[str]`) and it returns a
+    list of the same length (`-> list[str]`). The HTTP API and the schema stay per item: each
+    request sends one `prompt` and gets one output. Works as `@batch` and `@batch(...)`;
+    `batch:` in cog.yaml overrides the two numbers.
+    """
+    if isinstance(max_size, bool) or not isinstance(max_size, int) or max_size < 1:
+        raise TypeError("batch max_size must be an integer >= 1")
+    if isinstance(max_wait_ms, bool) or not isinstance(max_wait_ms, (int, float)) or max_wait_ms < 0:
+        raise TypeError("batch max_wait_ms must be a number >= 0")
+
+    def mark(target: _F) -> _F:
+        if inspect.isgeneratorfunction(target) or inspect.isasyncgenfunction(target):
+            raise TypeError("@batch cannot be used on a generator: return a list of outputs")
+        target.__cog_batch__ = (max_size, float(max_wait_ms))  # type: ignore[attr-defined]
         return target
 
     if fn is None:

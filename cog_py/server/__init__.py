@@ -25,7 +25,12 @@ Environment (Cog's names where Cog has them; ours are marked *):
     *COG_SERVER_PYTHON              interpreter of the parent, for `cog.server.http` to exec
     *COG_CANCEL_GRACE_S             a canceled prediction still running after this is ended by
                                     restarting the worker (5)
-    *COG_SHUTDOWN_GRACE_S           SIGTERM and /shutdown wait this long for in-flight work (300)
+    *COG_SHUTDOWN_GRACE_S           SIGTERM and /shutdown wait this long for in-flight and queued
+                                    work (300); what is still queued then gets 503
+    *COG_QUEUE_SIZE                 requests that may wait (FIFO) for a slot; beyond them 429 with
+                                    Retry-After (fallback: cog.yaml concurrency.queue; unset: 409)
+    *COG_BATCH_MAX_SIZE, *COG_BATCH_MAX_WAIT_MS   batching as @batch does (fallback: cog.yaml
+                                    batch:, then @batch's numbers; wait 10 ms)
     *COG_WORKER_CRASH_WINDOW_S, *COG_WORKER_CRASH_LIMIT   deaths in the window => DEFUNCT (60, 3)
     *COG_WEBHOOK_MAX_RETRIES, *COG_WEBHOOK_BACKOFF_S, *COG_WEBHOOK_TIMEOUT_S   (12, 0.1, 30)
     *COG_HEALTHCHECK_TIMEOUT        the user healthcheck()'s limit (5.0)

@@ -12,6 +12,7 @@ import logging
 from pathlib import Path
 from typing import Any, Callable
 
+from cog_py.server.admission import DROPPED_SHUTDOWN
 from cog_py.server.asgi import FastPath
 from cog_py.server.ops import ColdRoutes
 from cog_py.server.runner import Runner
@@ -45,13 +46,26 @@ class Lifecycle:
 
     async def _drain(self) -> None:
         runner = self.runner
-        if runner.inflight:
-            log.info("shutting down: waiting for %d prediction(s)", len(runner.inflight))
+        waiting = runner.admission.waiting
+        if runner.inflight or waiting:
+            log.info("shutting down: waiting for %d prediction(s) (%d queued)", len(runner.inflight) + len(waiting),
+                     len(waiting))
             try:
                 await asyncio.wait_for(runner.idle.wait(), self.settings.shutdown_grace)
             except asyncio.TimeoutError:
-                log.warning("shutdown grace period over with %d prediction(s) in flight", len(runner.inflight))
+                log.warning("shutdown grace period over with %d prediction(s) in flight, %d queued (answered 503)",
+                            len(runner.inflight), len(waiting))
+                await self._drop_queued()
         self.exit()
+
+    async def _drop_queued(self) -> None:
+        """Answer what is still queued 503 (async ones: a failed webhook), and let that go out."""
+        runner = self.runner
+        senders = [p.webhook for p in runner.admission.waiting.values() if p.webhook is not None]
+        runner.drop_waiting(DROPPED_SHUTDOWN)
+        await asyncio.sleep(0.05)   # the sync answers are written by their own tasks
+        if senders:
+            await asyncio.wait([s.delivered for s in senders], timeout=5.0)
 
 
 def create_app(settings: Settings, spawned: Spawned | None = None) -> tuple[Any, Lifecycle]:

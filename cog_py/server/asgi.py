@@ -12,7 +12,7 @@ from typing import Any, Awaitable, Callable
 
 from cog_py import protocol
 from cog_py.server import jsonc, jsonscan, limits
-from cog_py.server.runner import READY, STARTING, Runner
+from cog_py.server.runner import READY, Pending, Runner
 from cog_py.server.state import Health
 from cog_py.server.sse import EventStream, stream_response
 from cog_py.server.webhooks import ALL_EVENTS, WebhookSender
@@ -24,22 +24,15 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 _PARENT_KEYS = ("id", "webhook", "webhook_events_filter")
 _SCAN_ABOVE = 1 << 20   # bytes: larger bodies are scanned (jsonscan), smaller ones parsed
 
-NOT_READY = jsonc.dumps({"error": "Setup has not finished yet. Wait until it has finished, or GET /health-check for status.",
-                         "status": "failed"})
-SETUP_FAILED_BODY = jsonc.dumps({"error": "Setup failed: this model cannot run predictions. GET /health-check for the logs.",
-                                 "status": "failed"})
-DEFUNCT_BODY = jsonc.dumps({"error": "The worker crashed repeatedly: this server can no longer run predictions.",
-                            "status": "failed"})
-SHUTTING_DOWN = jsonc.dumps({"error": "The server is shutting down.", "status": "failed"})
-AT_CAPACITY = jsonc.dumps({"error": "At capacity - all prediction slots busy", "status": "failed"})
 NO_STREAMING = jsonc.dumps({"error": "This model does not support streaming responses. "
                                      "Add @cog.streaming to predict() to enable SSE."})
 NO_TRAINING_STREAMING = jsonc.dumps({"error": "Training endpoints do not support streaming responses."})
 
 
-async def respond(send: Send, status: int, body: bytes, content_type: bytes = b"application/json") -> None:
+async def respond(send: Send, status: int, body: bytes, content_type: bytes = b"application/json",
+                  extra: tuple[tuple[bytes, bytes], ...] = ()) -> None:
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]})
+                "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode()), *extra]})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -96,7 +89,7 @@ class Creator:
                     "msg": f"{self.id_word} ID must match the ID supplied in the URL"}]}))
                 return
             pred_id = path_id
-            existing = runner.inflight.get(pred_id)
+            existing = runner.find(pred_id)
             if existing is not None:
                 await self._existing(existing, sse, receive, send)
                 return
@@ -107,21 +100,18 @@ class Creator:
             if runner.state == READY and not runner.info.get("streaming"):
                 await respond(send, 406, NO_STREAMING)
                 return
-        if runner.state != READY or runner.draining:
-            runner.metrics.rejected["not_ready"] += 1
-            await respond(send, 503, SHUTTING_DOWN if runner.draining else NOT_READY if runner.state == STARTING
-                          else SETUP_FAILED_BODY if runner.state == Health.SETUP_FAILED else DEFUNCT_BODY)
-            return
-        if len(runner.inflight) >= runner.slots:
-            runner.metrics.rejected["at_capacity"] += 1
-            await respond(send, 409, AT_CAPACITY)
-            return
         if pred_id is None:
             pred_id = runner.new_id()
-        elif not isinstance(pred_id, str):
-            pred_id = str(pred_id)
-        if pred_id in runner.inflight:
-            await self._existing(runner.inflight[pred_id], sse, receive, send)
+        else:
+            if not isinstance(pred_id, str):
+                pred_id = str(pred_id)
+            existing = runner.find(pred_id)
+            if existing is not None:
+                await self._existing(existing, sse, receive, send)
+                return
+        refusal = runner.refuse()   # slots, queue, readiness: decided in one place (server/admission.py)
+        if refusal is not None:
+            await respond(send, refusal.status, refusal.body, extra=refusal.headers)
             return
         now = time.time()
         pending = runner.admit(pred_id, now)
@@ -144,8 +134,14 @@ class Creator:
             pending.stream = EventStream(runner.settings.stream_history)
             pending.via_sse = sse
         if ack:
+            if pending.queued:   # answered at once; its webhook says when it starts
+                pending.answered = True
+                runner.dispatch(pending, protocol.Predict(pred_id, now, self.kind, wh, keep_events, False), raw)
+                await respond(send, 202, jsonc.dumps({"id": pred_id, "status": "starting",
+                                                       "created_at": protocol.iso(now)}))
+                return
             pending.accepted = asyncio.get_running_loop().create_future()
-        runner.dispatch(protocol.Predict(pred_id, now, self.kind, wh, keep_events, ack), raw)
+        runner.dispatch(pending, protocol.Predict(pred_id, now, self.kind, wh, keep_events, ack), raw)
         if sse:
             await stream_response(pending.stream, send, receive, replay=True,  # type: ignore[arg-type]
                                   on_last_gone=lambda: None if runner.cancel(pred_id) else None)
@@ -161,7 +157,7 @@ class Creator:
         else:
             await self._wait_sync(pending, receive, send)
 
-    async def _wait_sync(self, pending: Any, receive: Receive, send: Send) -> None:
+    async def _wait_sync(self, pending: Pending, receive: Receive, send: Send) -> None:
         runner = self.runner
 
         def client_gone(task: asyncio.Future[dict[str, Any]]) -> None:
@@ -175,14 +171,15 @@ class Creator:
         gone.cancel()
         await respond(send, code, blob)
 
-    async def _existing(self, pending: Any, sse: bool, receive: Receive, send: Send) -> None:
+    async def _existing(self, pending: Pending, sse: bool, receive: Receive, send: Send) -> None:
         if sse and pending.stream is not None:
             runner = self.runner
             await stream_response(pending.stream, send, receive, replay=True,
                                   on_last_gone=(lambda: None if runner.cancel(pending.id) else None)
                                   if pending.via_sse else None)
             return
-        snap = await self.runner.snapshot(pending.id)
+        # A waiting prediction is not known to the worker yet: it is "starting".
+        snap = None if pending.queued else await self.runner.snapshot(pending.id)
         if snap is None:
             snap = jsonc.dumps({"id": pending.id, "status": "starting"})
         await respond(send, 202, snap)

@@ -8,7 +8,9 @@ Exposed (text format 0.0.4)::
 
     cog_predictions_total{status}            counter  terminal predictions: succeeded|failed|canceled
     cog_prediction_rejections_total{reason}  counter  answered without running: at_capacity (409),
-                                                      not_ready (503), invalid_input (422)
+                                                      queue_full (429), not_ready (503, and
+                                                      queued ones dropped at shutdown),
+                                                      invalid_input (422)
     cog_prediction_duration_seconds          histogram  admission to terminal status
     cog_setup_duration_seconds               histogram  worker start to READY
     cog_setup_failures_total                 counter
@@ -16,6 +18,9 @@ Exposed (text format 0.0.4)::
     cog_prediction_slots / cog_prediction_slots_free   gauges
     cog_worker_restarts_total                counter
     cog_server_state{state}                  gauge, 1 for the current health status
+    cog_prediction_queue_depth / cog_prediction_queue_size   gauges (the admission queue)
+    cog_prediction_queue_wait_seconds        histogram  admission to dispatch to the worker
+                                                        (only with a queue configured)
 """
 
 from __future__ import annotations
@@ -31,7 +36,8 @@ PREDICTION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 1
                       600.0)
 SETUP_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0)
 STATUSES = ("succeeded", "failed", "canceled")
-REJECTIONS = ("at_capacity", "not_ready", "invalid_input")
+REJECTIONS = ("at_capacity", "queue_full", "not_ready", "invalid_input")
+QUEUE_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
 STATES = REPORTED
 
 
@@ -67,7 +73,7 @@ class Histogram:
 class Metrics:
     """The counters the runner and the fast path bump; nothing here allocates per request."""
 
-    __slots__ = ("by_status", "rejected", "prediction", "setup", "setup_failures")
+    __slots__ = ("by_status", "rejected", "prediction", "setup", "setup_failures", "queue_wait")
 
     def __init__(self) -> None:
         self.by_status: dict[str, int] = dict.fromkeys(STATUSES, 0)
@@ -75,11 +81,15 @@ class Metrics:
         self.prediction = Histogram(PREDICTION_BUCKETS)
         self.setup = Histogram(SETUP_BUCKETS)
         self.setup_failures = 0
+        self.queue_wait = Histogram(QUEUE_BUCKETS)
 
     def finished(self, status: str, code: int, seconds: float) -> None:
         """Count one prediction that reached a terminal status (a 422 never ran: a rejection)."""
         if code == 422:
             self.rejected["invalid_input"] += 1
+            return
+        if code == 503:   # waited in the queue, never ran (shutdown, or the model became unusable)
+            self.rejected["not_ready"] += 1
             return
         by_status = self.by_status
         by_status[status] = by_status.get(status, 0) + 1
@@ -134,4 +144,17 @@ def render(runner: Any) -> bytes:
         "# TYPE cog_server_state gauge",
     ]
     lines += [f'cog_server_state{{state="{s}"}} {1 if s == status else 0}' for s in STATES]
+    admission = runner.admission
+    if admission.queue_size:
+        lines += [
+            "# HELP cog_prediction_queue_depth Predictions admitted and waiting for a slot.",
+            "# TYPE cog_prediction_queue_depth gauge",
+            f"cog_prediction_queue_depth {admission.depth}",
+            "# HELP cog_prediction_queue_size Places in the admission queue (concurrency.queue).",
+            "# TYPE cog_prediction_queue_size gauge",
+            f"cog_prediction_queue_size {admission.queue_size}",
+            "# HELP cog_prediction_queue_wait_seconds Time from admission until sent to the worker.",
+            "# TYPE cog_prediction_queue_wait_seconds histogram",
+            *m.queue_wait.lines("cog_prediction_queue_wait_seconds"),
+        ]
     return ("\n".join(lines) + "\n").encode()

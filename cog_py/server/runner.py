@@ -1,7 +1,8 @@
-"""The one owner of the server's state: health, slots, in-flight predictions, the worker.
+"""The one owner of the server's state: health, slots, the queue, in-flight predictions, the worker.
 
 Everything here runs on the event loop; nothing blocks. Worker messages arrive through
-`on_message`; HTTP handlers call `admit`, `cancel`, `snapshot`, `user_health`.
+`on_message`; HTTP handlers call `refuse` (the admission decision, server/admission.py),
+`admit`, `dispatch`, `cancel`, `snapshot`, `user_health`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from cog_py import protocol
 from cog_py.protocol import iso
 from cog_py.server import jsonc
+from cog_py.server.admission import DROPPED_UNAVAILABLE, Admission, Refusal
 from cog_py.server.metrics import Metrics
 from cog_py.server.settings import Settings
 from cog_py.server.sse import EventStream
@@ -37,7 +39,7 @@ class Pending:
     """A prediction the parent is waiting on."""
 
     __slots__ = ("id", "created_at", "done", "accepted", "webhook", "stream", "cancel_requested",
-                 "kill_timer", "via_sse")
+                 "kill_timer", "via_sse", "queued", "job", "started", "answered")
 
     def __init__(self, pred_id: str, created_at: float) -> None:
         self.id = pred_id
@@ -49,6 +51,10 @@ class Pending:
         self.cancel_requested = False
         self.kill_timer: asyncio.TimerHandle | None = None
         self.via_sse = False
+        self.queued = False              # waiting in the admission queue, not yet sent to the worker
+        self.job: tuple[protocol.Predict, bytes | bytearray] | None = None   # what to send when it leaves
+        self.started = 0.0               # time.monotonic() when it was sent to the worker
+        self.answered = False            # 202 already given (async, queued): a 422 later is a failed webhook
 
 
 class Runner:
@@ -70,6 +76,7 @@ class Runner:
         self.crashes: deque[float] = deque()
         self.restarts = 0
         self.metrics = Metrics()
+        self.admission = Admission(settings.queue_size)
         self._health_seq = 0
         self._health_waiters: dict[int, asyncio.Future[str | None]] = {}
         self._health_inflight: asyncio.Future[str | None] | None = None
@@ -129,6 +136,7 @@ class Runner:
         self.setup_logs.append(error if error.endswith("\n") else error + "\n")
         self._changed()
         log.error("setup failed: %s", error)
+        self.drop_waiting(DROPPED_UNAVAILABLE)
 
     # -- messages from the worker -----------------------------------------------------------
     def on_message(self, msg: protocol.ToParent, blob: bytes) -> None:
@@ -174,8 +182,9 @@ class Runner:
         self.info = msg.info or {}
         if msg.schema is not None and self.schema is None:
             self.schema = jsonc.dumps(msg.schema)
-        if self.settings.max_concurrency is None:
-            self.slots = self.info.get("concurrency_max") or 1
+        # A batched predictor takes up to batch_max_size predictions per slot.
+        self.slots = (self.settings.max_concurrency or self.info.get("concurrency_max") or 1) * \
+            int(self.info.get("batch_max_size") or 1)
         if self.worker is not None:
             self.worker.reached_ready = True
         self.state = READY
@@ -184,6 +193,7 @@ class Runner:
         self.metrics.setup.observe(self.setup_completed - self.setup_started)
         self._changed()
         log.info("setup succeeded in %.3f s; ready", self.setup_completed - self.setup_started)
+        self._pump()
         ready_file = self.settings.ready_file
         if ready_file is not None:
             try:
@@ -196,6 +206,12 @@ class Runner:
         pending = self.inflight.pop(msg.id, None)
         if pending is None:
             return
+        admission = self.admission
+        if admission.queue_size:
+            if msg.code != 422:
+                admission.observe_service(time.monotonic() - pending.started)
+            # The freed slot goes to the oldest waiting prediction before anyone is told.
+            self._pump()
         # The slot is free before anyone is told, so a client that sends its next request as
         # soon as it has this answer never meets a full house.
         self._settle(pending, msg.status, msg.code, blob)
@@ -203,8 +219,12 @@ class Runner:
     def _settle(self, pending: Pending, status: str, code: int, blob: bytes) -> None:
         self.metrics.finished(status, code, time.time() - pending.created_at)
         self._remember_finished(pending.id)
-        if not self.inflight:
+        if not self.inflight and not self.admission.waiting:
             self.idle.set()
+        if code == 422 and pending.answered:
+            # Accepted (202) while it waited, refused by the worker's validation later: the
+            # client learns it from the webhook, as a failed prediction.
+            code, blob = 200, _failed_snapshot(pending, blob)
         self._changed()
         if pending.kill_timer is not None:
             pending.kill_timer.cancel()
@@ -240,6 +260,7 @@ class Runner:
         if handle.expected_exit and not handle.killed_for_cancel:
             return
         if self.draining:
+            self.drop_waiting(DROPPED_UNAVAILABLE)
             return
         if self.state == STARTING:
             self._setup_failed(f"worker exited during setup (exit code {code})")
@@ -253,6 +274,7 @@ class Runner:
                 self.state = DEFUNCT
                 self._changed()
                 log.error("worker died %d times in %.0f s: DEFUNCT", len(self.crashes), self.settings.crash_window)
+                self.drop_waiting(DROPPED_UNAVAILABLE)
                 return
         self.restarts += 1
         try:
@@ -275,16 +297,44 @@ class Runner:
     def free_slots(self) -> int:
         return self.slots - len(self.inflight) if self.state == READY else 0
 
+    def refuse(self) -> Refusal | None:
+        """The admission decision for a new request: None to admit it, else how to answer."""
+        refusal = self.admission.decide(self)
+        if refusal is not None:
+            self.metrics.rejected[refusal.reason] += 1
+        return refusal
+
+    def find(self, pred_id: str) -> Pending | None:
+        """A prediction running or waiting, by id."""
+        pending = self.inflight.get(pred_id)
+        if pending is None and self.admission.waiting:
+            pending = self.admission.waiting.get(pred_id)
+        return pending
+
     def admit(self, pred_id: str, created_at: float) -> Pending:
+        """Take a request `refuse` let in: it runs as soon as `dispatch` is called, or waits."""
         pending = Pending(pred_id, created_at)
-        self.inflight[pred_id] = pending
         self.idle.clear()
+        admission = self.admission
+        if admission.queue_size and admission.must_wait(self):
+            pending.queued = True
+            admission.waiting[pred_id] = pending
+            self._changed()
+            return pending
+        self.inflight[pred_id] = pending
         if len(self.inflight) >= self.slots:
             self._changed()
         return pending
 
-    def dispatch(self, msg: protocol.Predict, body: bytes | bytearray) -> None:
+    def dispatch(self, pending: Pending, msg: protocol.Predict, body: bytes | bytearray) -> None:
+        """Send an admitted prediction to the worker, or keep it until it leaves the queue."""
+        if pending.queued:
+            pending.job = (msg, body)
+            return
         assert self.worker is not None
+        if self.admission.queue_size:
+            self.metrics.queue_wait.observe(0.0)
+            pending.started = time.monotonic()
         self.worker.send(msg, body)
 
     def _remember_finished(self, pred_id: str) -> None:
@@ -298,11 +348,55 @@ class Runner:
         ended = self._finished.get(pred_id)
         return ended is not None and time.monotonic() - ended <= FINISHED_TTL_S
 
+    def _pump(self) -> None:
+        """Move waiting predictions into free slots, oldest first."""
+        waiting = self.admission.waiting
+        worker = self.worker
+        if not waiting or self.state is not READY or worker is None:
+            return
+        inflight = self.inflight
+        while waiting and len(inflight) < self.slots:
+            pending = next(iter(waiting.values()))
+            job = pending.job
+            if job is None:   # admitted but not handed its request yet (cannot happen between awaits)
+                break
+            del waiting[pending.id]
+            pending.queued = False
+            pending.job = None
+            inflight[pending.id] = pending
+            self.metrics.queue_wait.observe(max(0.0, time.time() - pending.created_at))
+            pending.started = time.monotonic()
+            worker.send(*job)
+        self._changed()
+
+    def drop_waiting(self, error: str) -> None:
+        """Answer every waiting prediction 503 (a failed webhook when it was accepted async)."""
+        waiting = self.admission.waiting
+        while waiting:
+            _, pending = waiting.popitem(last=False)
+            self._drop(pending, "failed", 503, error)
+
+    def _drop(self, pending: Pending, status: str, code: int, error: str | None) -> None:
+        pending.queued = False
+        pending.job = None
+        now = time.time()
+        snap: dict[str, Any] = {"id": pending.id, "status": status, "logs": "", "metrics": {},
+                                "created_at": iso(pending.created_at), "completed_at": iso(now)}
+        if error:
+            snap["error"] = error
+        self._changed()
+        self._settle(pending, status, code, jsonc.dumps(snap))
+
     def cancel(self, pred_id: str) -> bool:
         """Ask the worker to cancel; True (HTTP 200) also for a prediction that recently ended."""
         pending = self.inflight.get(pred_id)
         if pending is None:
-            return self.recently_finished(pred_id)
+            waiting = self.admission.waiting
+            queued = waiting.pop(pred_id, None) if waiting else None
+            if queued is None:
+                return self.recently_finished(pred_id)
+            self._drop(queued, "canceled", 200, None)   # it never reaches the worker
+            return True
         worker = self.worker
         if worker is None:
             return True
@@ -379,9 +473,32 @@ class Runner:
         }
         if self.gpu is not None:
             body["gpu"] = self.gpu
+        if self.admission.queue_size:
+            body["queue"] = {"depth": self.admission.depth, "size": self.admission.queue_size}
         if user_error is not None:
             body["user_healthcheck_error"] = user_error
             return jsonc.dumps(body)
         data = jsonc.dumps(body)
         self._health_cache[status] = data
         return data
+
+
+def _failed_snapshot(pending: Pending, blob: bytes) -> bytes:
+    """A failed prediction for a 422 answer (`{"detail": [...]}` or a snapshot already)."""
+    try:
+        body = jsonc.loads(blob)
+    except jsonc.DecodeError:
+        body = None
+    if isinstance(body, dict) and body.get("status") == "failed":
+        return blob
+    error = "Invalid input"
+    if isinstance(body, dict) and isinstance(body.get("detail"), list):
+        parts = []
+        for item in body["detail"]:
+            if isinstance(item, dict):
+                loc = ".".join(str(x) for x in item.get("loc", ())[1:]) or "input"
+                parts.append(f"{loc}: {item.get('msg', 'invalid')}")
+        error = "Invalid input: " + "; ".join(parts) if parts else error
+    now = time.time()
+    return jsonc.dumps({"id": pending.id, "status": "failed", "error": error, "logs": "", "metrics": {},
+                        "created_at": iso(pending.created_at), "completed_at": iso(now)})

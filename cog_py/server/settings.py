@@ -2,7 +2,8 @@
 
 Start-up inputs follow coglet: the predictor reference, the training reference and the slot
 count come from `COG_PREDICT_TYPE_STUB`, `COG_TRAIN_TYPE_STUB` and `COG_MAX_CONCURRENCY`
-(baked by the build), falling back to `./cog.yaml` as legacy Cog did. cog.yaml is read with
+(baked by the build), falling back to `./cog.yaml` as legacy Cog did; so does the admission
+queue (`COG_QUEUE_SIZE`, `concurrency.queue`). cog.yaml is read with
 PyYAML, a core dependency of cog_py and so always present in the server's own environment.
 Every timing the tests need to shorten has an environment variable (see `Settings`).
 """
@@ -29,6 +30,9 @@ class Settings:
     predict_ref: str | None = None
     train_ref: str | None = None
     max_concurrency: int | None = None     # None: the predictor's @concurrent, else 1
+    queue_size: int | None = None          # COG_QUEUE_SIZE / concurrency.queue: None = no queue (409)
+    batch_max_size: int | None = None      # COG_BATCH_MAX_SIZE / batch.max_size: batch as @batch does
+    batch_max_wait_ms: float | None = None  # COG_BATCH_MAX_WAIT_MS / batch.max_wait_ms (None: @batch's, else 10)
     project_dir: Path = Path(".")
     worker_python: str = sys.executable
     setup_timeout: float | None = None     # COG_SETUP_TIMEOUT
@@ -93,6 +97,15 @@ def _int(env: Mapping[str, str], name: str, default: int | None) -> int | None:
     return value if value > 0 else default
 
 
+def _wait_ms(raw: str | None) -> float | None:
+    """A batch wait in milliseconds (0 allowed); None when unset or invalid."""
+    try:
+        value = float((raw or "").strip())
+    except ValueError:
+        return None
+    return value if value >= 0 else None
+
+
 def _capacity(raw: str | None) -> int:
     """COG_STREAM_HISTORY_CAPACITY: 0 disables replay; unset or invalid means 1024."""
     try:
@@ -102,7 +115,7 @@ def _capacity(raw: str | None) -> int:
 
 
 def read_cog_yaml(project_dir: Path) -> dict[str, Any]:
-    """The three keys the server needs from cog.yaml: predict/run, train, concurrency.max."""
+    """The keys the server needs from cog.yaml: predict/run, train, concurrency.max and .queue."""
     path = project_dir / "cog.yaml"
     if not path.is_file():
         return {}
@@ -119,6 +132,8 @@ def read_cog_yaml(project_dir: Path) -> dict[str, Any]:
         "predict": data.get("run") or data.get("predict"),
         "train": data.get("train"),
         "max": concurrency.get("max") if isinstance(concurrency, dict) else None,
+        "queue": concurrency.get("queue") if isinstance(concurrency, dict) else None,
+        "batch": data.get("batch") if isinstance(data.get("batch"), dict) else None,
     }
 
 
@@ -130,11 +145,21 @@ def load_settings(args: argparse.Namespace, env: Mapping[str, str] | None = None
     predict_ref = env.get("COG_PREDICT_TYPE_STUB") or None
     train_ref = env.get("COG_TRAIN_TYPE_STUB") or None
     slots = _int(env, "COG_MAX_CONCURRENCY", None)
+    queue_size = _int(env, "COG_QUEUE_SIZE", None)
+    batch_size = _int(env, "COG_BATCH_MAX_SIZE", None)
+    batch_wait = _wait_ms(env.get("COG_BATCH_MAX_WAIT_MS"))
     if predict_ref is None and train_ref is None:
         yml = read_cog_yaml(project)
         predict_ref, train_ref = yml.get("predict"), yml.get("train")
         if slots is None and isinstance(yml.get("max"), int) and yml["max"] > 0:
             slots = yml["max"]
+        if queue_size is None and isinstance(yml.get("queue"), int) and yml["queue"] > 0:
+            queue_size = yml["queue"]
+        batch = yml.get("batch") or {}
+        if batch_size is None and isinstance(batch.get("max_size"), int) and batch["max_size"] > 0:
+            batch_size = batch["max_size"]
+        if batch_wait is None:
+            batch_wait = _wait_ms(str(batch.get("max_wait_ms", "")))
     explicit = str(args.await_explicit_shutdown).lower() not in ("", "false", "0", "no")
     kubernetes = bool(env.get("KUBERNETES_SERVICE_HOST"))
     return Settings(
@@ -146,6 +171,9 @@ def load_settings(args: argparse.Namespace, env: Mapping[str, str] | None = None
         predict_ref=predict_ref,
         train_ref=train_ref,
         max_concurrency=slots,
+        queue_size=queue_size,
+        batch_max_size=batch_size,
+        batch_max_wait_ms=batch_wait,
         project_dir=project,
         worker_python=env.get("COG_WORKER_PYTHON") or sys.executable,
         setup_timeout=_float(env, "COG_SETUP_TIMEOUT", None),

@@ -36,6 +36,8 @@ def worker_config(settings: Settings, *, render_schema: bool) -> dict[str, Any]:
         "project_dir": str(settings.project_dir),
         "upload_url": settings.upload_url,
         "max_concurrency": settings.max_concurrency,
+        "batch": ([settings.batch_max_size, settings.batch_max_wait_ms]
+                  if settings.batch_max_size or settings.batch_max_wait_ms is not None else None),
         "render_schema": render_schema,
     }
 

@@ -99,6 +99,11 @@ class WebhookSender:
         """End the queue without a terminal event."""
         self._queue.put_nowait(None)
 
+    @property
+    def delivered(self) -> asyncio.Task[None]:
+        """Done once every queued event was delivered or given up on."""
+        return self._task
+
     async def _run(self) -> None:
         while True:
             item = await self._queue.get()

@@ -28,7 +28,6 @@ from cog_py import protocol
 from cog_py.worker.capture import Capture
 from cog_py.worker.channel import Channel, start_reader
 from cog_py.worker.execute import Executor, error_text
-from cog_py.worker.record import Record
 
 
 class SetupFailed(Exception):
@@ -50,11 +49,12 @@ class Worker:
         self.capture = capture
         self.loaded: Any = None
         self.executor: Executor | None = None
-        self.current: Record | None = None          # the running sync prediction
+        self.current: Any = None                    # the running sync prediction (Record) or batch (BatchRun)
         self.queue: queue.SimpleQueue[tuple[protocol.Predict, bytes] | None] = queue.SimpleQueue()
         self.loop: asyncio.AbstractEventLoop | None = None
         self.main_ident = threading.get_ident()
         self.pending_cancels: set[str] = set()
+        self.batcher: Any = None                    # a worker.batch.Batcher for a batched predictor
         self.phase = Phase.BOOTING
 
     # -- boot -------------------------------------------------------------------------------
@@ -95,8 +95,10 @@ class Worker:
         from cog_py.predictor.loader import load_predictor
 
         project = Path(cfg.get("project_dir") or os.getcwd())
+        batch = cfg.get("batch") if cfg.get("mode", "predict") == "predict" else None
         try:
-            self.loaded = load_predictor(cfg["ref"], project_dir=project, mode=cfg.get("mode", "predict"))
+            self.loaded = load_predictor(cfg["ref"], project_dir=project, mode=cfg.get("mode", "predict"),
+                                         batch=(batch[0], batch[1]) if batch else None)
         except CogError as exc:
             raise SetupFailed(f"Setup failed: {exc.message}") from exc
         except BaseException as exc:  # noqa: BLE001
@@ -108,6 +110,14 @@ class Worker:
         schema = self._schema(project) if cfg.get("render_schema") else None
         self.executor = Executor(self.loaded, self.send, upload_url=cfg.get("upload_url"), drain=self.capture.drain,
                                  active=self.capture.router.active, pending_cancels=self.pending_cancels)
+        if info.batch_max_size:
+            if info.streaming:
+                raise SetupFailed("Setup failed: @batch cannot be combined with @streaming: a batched predict() "
+                                  "returns one list of outputs")
+            from cog_py.worker.batch import Batcher
+
+            self.batcher = Batcher(self.executor, info.batch_max_size, info.batch_max_wait_ms or 0.0,
+                                   slots=slots if info.is_async else 1)
         if info.is_async:
             self.loop = asyncio.new_event_loop()
             asyncio.set_event_loop(self.loop)
@@ -117,6 +127,7 @@ class Worker:
             "streaming": info.streaming,
             "has_healthcheck": self.loaded.healthcheck is not None,
             "concurrency_max": info.concurrency_max,
+            "batch_max_size": info.batch_max_size,
             "method": info.method,
             "python": sys.version.split()[0],
         }
@@ -170,15 +181,25 @@ class Worker:
             return
         signal.signal(signal.SIGUSR1, self._on_sigusr1)
         executor = self.executor
+        batcher = self.batcher
         while True:
+            busy = not self.queue.empty()   # for a batch: requests overlap, worth waiting for mates
             item = self.queue.get()
             if item is None:
                 self.phase = Phase.EXITING
                 return
+            if batcher is not None:
+                items, stop = batcher.gather_sync(self.queue, item, busy)
+                batcher.run_sync(items, self._set_current)
+                if stop:
+                    self.phase = Phase.EXITING
+                    return
+                continue
             msg, blob = item
             executor.run_sync(msg, blob, self._set_current)
 
-    def _set_current(self, rec: Record | None) -> None:
+    def _set_current(self, rec: Any) -> None:
+        """The running sync prediction (a Record), or batch (a worker.batch.BatchRun), or None."""
         self.current = rec
         if rec is not None and rec.cancel_requested:   # canceled before the signal could be armed
             self.current = None
@@ -231,6 +252,9 @@ class Worker:
 
     def _spawn(self, msg: protocol.Predict, blob: bytes) -> None:
         assert self.executor is not None
+        if self.batcher is not None:
+            self.batcher.submit(msg, blob)
+            return
         self.loop.create_task(self.executor.run_async(msg, blob))  # type: ignore[union-attr]
 
     def _cancel_async(self, pred_id: str) -> None:
@@ -241,6 +265,10 @@ class Worker:
         rec.cancel_requested = True
         if rec.task is not None:
             rec.task.cancel()
+        elif self.batcher is not None:
+            run = self.batcher.on_cancel(rec)   # the whole call, once all of its requests are canceled
+            if run is not None and run.task is not None:
+                run.task.cancel()
 
     def _cancel_sync(self, pred_id: str) -> None:
         records = self.executor.records if self.executor else {}
@@ -254,7 +282,9 @@ class Worker:
                 return
             self.pending_cancels.discard(pred_id)
         rec.cancel_requested = True
-        if self.current is rec:
+        current = self.current
+        if current is rec or (current is not None and self.batcher is not None
+                              and self.batcher.on_cancel(rec) is current):
             signal.pthread_kill(self.main_ident, signal.SIGUSR1)
 
     def _healthcheck(self, seq: int) -> None:

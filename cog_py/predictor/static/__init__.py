@@ -13,9 +13,11 @@ mistake in the predictor, reported as `PredictorError`/`SchemaError` with file, 
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 from pathlib import Path
 
 from cog_py.errors import CogError, PredictorError, SchemaError
+from cog_py.predictor import typerules as rules
 from cog_py.predictor.adt import OutputMode, PredictorInfo
 from cog_py.predictor.static.errors import StaticSchemaUnresolved
 from cog_py.predictor.static.inputs import InputReader, Target
@@ -44,10 +46,14 @@ def split_ref(ref: str, mode: str = "predict") -> tuple[str, str | None]:
     return file, (name or None)
 
 
-def inspect_source(project_dir: Path, ref: str, *, mode: str = "predict") -> PredictorInfo:
-    """Describe the predictor (or trainer) `ref` of the project at `project_dir` from its source."""
+def inspect_source(project_dir: Path, ref: str, *, mode: str = "predict",
+                   batch: rules.BatchOverride = None) -> PredictorInfo:
+    """Describe the predictor (or trainer) `ref` of the project at `project_dir` from its source.
+
+    `batch` (max_size, max_wait_ms) is cog.yaml's `batch:`: as `@batch`, and it wins over it.
+    """
     try:
-        return _inspect(project_dir, ref, mode)
+        return _inspect(project_dir, ref, mode, batch)
     except CogError:
         raise
     except (RecursionError, ValueError, TypeError, AttributeError, IndexError, KeyError) as exc:
@@ -57,7 +63,7 @@ def inspect_source(project_dir: Path, ref: str, *, mode: str = "predict") -> Pre
         ) from exc
 
 
-def _inspect(project_dir: Path, ref: str, mode: str) -> PredictorInfo:
+def _inspect(project_dir: Path, ref: str, mode: str, batch: rules.BatchOverride = None) -> PredictorInfo:
     file, name = split_ref(ref, mode)
     path = Path(project_dir) / file
     if not path.is_file():
@@ -81,7 +87,7 @@ def _inspect(project_dir: Path, ref: str, mode: str) -> PredictorInfo:
         )
     full_ref = f"{file}:{name}"
     target, setup, healthcheck = find_target(resolver, found, mode)
-    return _describe(resolver, target, found, full_ref, mode, setup, healthcheck)
+    return _describe(resolver, target, found, full_ref, mode, setup, healthcheck, batch)
 
 
 def _default_class(module: SourceModule, ref: str, mode: str) -> str:
@@ -103,10 +109,14 @@ def _describe(
     mode: str,
     setup: ast.FunctionDef | ast.AsyncFunctionDef | None,
     healthcheck: ast.AST | None,
+    override: rules.BatchOverride = None,
 ) -> PredictorInfo:
     types = TypeReader(resolver)
-    inputs = InputReader(resolver, types).read_inputs(target)
     node, module = target.node, target.module
+    is_async = isinstance(node, ast.AsyncFunctionDef)
+    streaming, concurrency, batched = decorators(resolver, target, is_async)
+    batch = rules.merge_batch(override, batched)
+    inputs = InputReader(resolver, types).read_inputs(target, batched=batch is not None)
     fail = target.failer()
     returns = node.returns
     if returns is None or (isinstance(returns, ast.Constant) and returns.value is None):
@@ -115,8 +125,13 @@ def _describe(
             f"Annotate what {target.method}() returns, e.g. `def {target.method}(...) -> str:`.",
         )
     output = types.output_type(module, returns, fail, module.line_prefix(node))
-    is_async = isinstance(node, ast.AsyncFunctionDef)
-    streaming, concurrency = decorators(resolver, target, is_async)
+    if batch is not None:
+        if not inputs:
+            raise fail(rules.BATCH_INPUT.format(method=target.method))
+        output = replace(output, type=rules.batch_output(output.type, output.mode is OutputMode.SINGLE,
+                                                          target.method, fail))
+    if streaming and batch is not None:
+        raise fail(rules.BATCH_STREAMING.format(method=target.method))
     if streaming and output.mode is OutputMode.SINGLE:
         raise SchemaError(
             f"{module.line_prefix(node)}{target.label}: @streaming requires Iterator[...], AsyncIterator[...], "
@@ -137,6 +152,8 @@ def _describe(
         output=output,
         streaming=streaming,
         concurrency_max=concurrency,
+        batch_max_size=batch[0] if batch else None,
+        batch_max_wait_ms=float(batch[1]) if batch else None,
         setup_weights=setup_weights,
         has_healthcheck=healthcheck is not None,
     )

@@ -15,6 +15,7 @@ from cog_py.errors import PredictorError, SchemaError
 from cog_py.predictor.adt import MISSING, InputField, InputSpec, Kind, input_field
 from cog_py.predictor.static.errors import DEFAULT_LITERAL_HINT, StaticSchemaUnresolved
 from cog_py.predictor.static.source import Constant, LocalFunction, Resolver, Scope, SourceModule, Symbol
+from cog_py.predictor import typerules as rules
 from cog_py.predictor.checks import check_input
 from cog_py.predictor.static.types import TypeReader
 from cog_py.predictor.static.values import NotLiteral, literal_value
@@ -48,8 +49,8 @@ class InputReader:
         self.resolver = resolver
         self.types = types
 
-    def read_inputs(self, target: Target) -> tuple[InputField, ...]:
-        """Return the InputFields of `target`, in signature order."""
+    def read_inputs(self, target: Target, *, batched: bool = False) -> tuple[InputField, ...]:
+        """Return the InputFields of `target`, in signature order (per item when `batched`)."""
         node = target.node
         args = node.args
         fail = target.failer()
@@ -68,16 +69,19 @@ class InputReader:
             params, defaults = params[1:], defaults[1:]
         result = []
         for order, (param, default) in enumerate(zip(params, defaults)):
-            result.append(self._read_param(target, param, default, order))
+            result.append(self._read_param(target, param, default, order, batched))
         return tuple(result)
 
-    def _read_param(self, target: Target, param: ast.arg, default: ast.expr | None, order: int) -> InputField:
+    def _read_param(self, target: Target, param: ast.arg, default: ast.expr | None, order: int,
+                    batched: bool = False) -> InputField:
         module = target.module
         prefix = module.line_prefix(param)
         fail = target.failer(param)
         if param.annotation is None:
             raise target.failer()(f"parameter '{param.arg}' on {target.method} has no type annotation")
         ftype = self.types.input_type(module, param.annotation, fail, prefix)
+        if batched:
+            ftype = rules.batch_item(ftype, target.method, fail)
         spec = InputSpec() if default is None else self._spec(module, default, target.class_scope, param.arg, prefix)
         value = spec.default
         if value is None and not ftype.nullable:

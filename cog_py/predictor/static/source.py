@@ -36,9 +36,9 @@ _CANONICAL = {
 
 # What `from cog import *` binds (the SDK's public names).
 SDK_NAMES = frozenset({
-    "AsyncConcatenateIterator", "BaseModel", "BasePredictor", "BaseRunner", "CancelationException",
+    "AsyncConcatenateIterator", "BaseModel", "BasePredictor", "BatchScope", "BaseRunner", "CancelationException",
     "ConcatenateIterator", "ExperimentalFeatureWarning", "FieldInfo", "File", "Input", "Opaque", "Path",
-    "Scope", "Secret", "TrainingOutput", "URLFile", "URLPath", "concurrent", "current_scope",
+    "Scope", "Secret", "TrainingOutput", "URLFile", "URLPath", "batch", "concurrent", "current_scope",
     "emit_metric", "streaming",
 })
 

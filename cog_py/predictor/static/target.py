@@ -95,16 +95,21 @@ def find_target(
     return target, (setup[1] if setup else None), (health[1] if health else None)
 
 
-def decorators(resolver: Resolver, target: Target, is_async: bool) -> tuple[bool, int | None]:
-    """Read `@streaming` and `@concurrent(max=N)` from the target: (streaming, max or None)."""
+def decorators(resolver: Resolver, target: Target,
+               is_async: bool) -> tuple[bool, int | None, tuple[int, float] | None]:
+    """Read `@streaming`, `@concurrent(max=N)` and `@batch(...)` from the target:
+    (streaming, max or None, (max_size, max_wait_ms) or None)."""
     streaming = False
     concurrency: int | None = None
+    batch: tuple[int, float] | None = None
     for deco in target.node.decorator_list:
         call = deco if isinstance(deco, ast.Call) else None
         found = resolver.resolve(target.module, call.func if call else deco)
         key = (found.module, found.name) if isinstance(found, Symbol) else None
         if key == ("cog", "streaming"):
             streaming = True
+        elif key == ("cog", "batch"):
+            batch = _batch_args(resolver, target, call)
         elif key == ("cog", "concurrent"):
             concurrency = _concurrent_max(resolver, target, call)
             if concurrency > 1 and not is_async:
@@ -113,7 +118,29 @@ def decorators(resolver: Resolver, target: Target, is_async: bool) -> tuple[bool
                     "an async function",
                     hint=f"make it `async def {target.method}` or use @concurrent(max=1)",
                 )
-    return streaming, concurrency
+    return streaming, concurrency, batch
+
+
+def _batch_args(resolver: Resolver, target: Target, call: ast.Call | None) -> tuple[int, float]:
+    """`@batch(max_size=16, max_wait_ms=10)`: literal numbers (the SDK's defaults when left out)."""
+    values: dict[str, object] = {"max_size": 16, "max_wait_ms": 10.0}
+    if call is not None:
+        given = dict(zip(("max_size", "max_wait_ms"), call.args))
+        given.update({kw.arg: kw.value for kw in call.keywords if kw.arg in values})
+        for name, expr in given.items():
+            try:
+                values[name] = literal_value(resolver, target.module, expr)
+            except NotLiteral as exc:
+                raise StaticSchemaUnresolved(
+                    f"{target.module.line_prefix(call)}@batch({name}=...) must be a number literal: {exc}") from exc
+    size, wait = values["max_size"], values["max_wait_ms"]
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise PredictorError(f"{target.module.line_prefix(call or target.node)}batch max_size must be an integer >= 1, "
+                             f"got {size!r}", hint="e.g. @batch(max_size=16, max_wait_ms=10)")
+    if isinstance(wait, bool) or not isinstance(wait, (int, float)) or wait < 0:
+        raise PredictorError(f"{target.module.line_prefix(call or target.node)}batch max_wait_ms must be a number >= 0, "
+                             f"got {wait!r}", hint="e.g. @batch(max_size=16, max_wait_ms=10)")
+    return size, float(wait)
 
 
 def _concurrent_max(resolver: Resolver, target: Target, call: ast.Call | None) -> int:

@@ -140,3 +140,13 @@ def test_weights_only_with_separate_weights(project: Path) -> None:
     cfg = make_config(project)
     assert make_plan(cfg, BuildOptions(weights=("w.bin",))).weights == ()
     assert make_plan(cfg, BuildOptions(weights=("w.bin",), separate_weights=True)).weights == ("w.bin",)
+
+
+def test_queue_and_batch_are_baked(project: Path) -> None:
+    from cog_py.config.models import BatchConfig
+
+    cfg = make_config(project).model_copy(update={"concurrency_queue": 64,
+                                                   "batch": BatchConfig(max_size=16, max_wait_ms=2.5)})
+    env = dict(make_plan(cfg, BuildOptions()).baked_env)
+    assert (env["COG_QUEUE_SIZE"], env["COG_BATCH_MAX_SIZE"], env["COG_BATCH_MAX_WAIT_MS"]) == ("64", "16", "2.5")
+    assert "COG_QUEUE_SIZE" not in dict(make_plan(make_config(project), BuildOptions()).baked_env)

@@ -14,7 +14,8 @@ def test_schema_matches_golden() -> None:
 
 def test_schema_describes_every_key_and_forbids_others() -> None:
     schema = cog_yaml_json_schema()
-    assert set(schema["properties"]) == {"build", "predict", "run", "train", "image", "concurrency", "environment", "tests"}
+    assert set(schema["properties"]) == {"build", "predict", "run", "train", "image", "concurrency", "batch", "environment",
+                                        "tests"}
     assert schema["additionalProperties"] is False
     build = schema["$defs"]["RawBuild"]
     assert "python_version" in build["properties"] and build["additionalProperties"] is False

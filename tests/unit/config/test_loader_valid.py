@@ -174,3 +174,15 @@ def test_load_config_reads_the_file_it_is_given(tmp_path: Path) -> None:
     path = tmp_path / "custom.yaml"
     path.write_text("build:\n  python_version: '3.11'\nimage: custom\n")
     assert load_config(path).config.image == "custom"
+
+
+def test_queue_and_batch(load: Callable[..., LoadedConfig]) -> None:
+    config = load('build:\n  python_version: "3.11"\nconcurrency:\n  max: 2\n  queue: 64\n'
+                  "batch:\n  max_size: 16\n  max_wait_ms: 5\n").config
+    assert config.concurrency_max == 2 and config.concurrency_queue == 64
+    assert config.batch is not None and (config.batch.max_size, config.batch.max_wait_ms) == (16, 5.0)
+    alone = load('build:\n  python_version: "3.11"\nconcurrency:\n  queue: 8\nbatch:\n  max_size: 4\n').config
+    assert alone.concurrency_max is None and alone.concurrency_queue == 8   # a queue alone keeps one slot
+    assert alone.batch is not None and alone.batch.max_wait_ms is None   # unset: @batch's, else 10
+    plain = load('build:\n  python_version: "3.11"\n').config
+    assert plain.concurrency_queue is None and plain.batch is None

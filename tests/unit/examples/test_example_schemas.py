@@ -20,8 +20,9 @@ from tests.golden import assert_golden
 from tests.unit.examples._run import EXAMPLES
 from tests.unit.predictor._static_cases import isolated_imports
 
-NAMES = ["hello-world", "blur", "thumbnails", "streaming-text", "async-concurrency", "resnet", "train"]
-NEEDS = {"blur": "PIL", "thumbnails": "PIL", "resnet": "torch"}
+NAMES = ["hello-world", "blur", "thumbnails", "streaming-text", "async-concurrency", "resnet", "train",
+         "batch-embeddings"]
+NEEDS = {"blur": "PIL", "thumbnails": "PIL", "resnet": "torch", "batch-embeddings": "torch"}
 
 
 def test_every_example_is_tested() -> None:

@@ -114,3 +114,16 @@ def test_concurrent_async_predictions_have_their_own_scopes() -> None:
         return await asyncio.gather(one(3), one(5), one(7))
 
     assert asyncio.run(main()) == [{"steps": 3}, {"steps": 5}, {"steps": 7}]
+
+
+def test_batch_scope_gives_each_request_its_scope() -> None:
+    from cog_py.scope import Scope, current_scope, scope_for_batch
+
+    items = [Scope({"n": "0"}), Scope({"n": "1"})]
+    with scope_for_batch(items):
+        scope = current_scope()
+        assert [s.context["n"] for s in scope.items] == ["0", "1"]   # type: ignore[attr-defined]
+        scope.items[1].record_metric("tokens", 5)                      # type: ignore[attr-defined]
+        scope.record_metric("model", "m")                               # every request
+    assert items[0].metrics.snapshot() == {"model": "m"}
+    assert items[1].metrics.snapshot() == {"model": "m", "tokens": 5}

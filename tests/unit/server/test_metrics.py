@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from cog_py.server.admission import Admission
 from cog_py.server.metrics import Histogram, Metrics, render
 
 
@@ -34,7 +35,7 @@ def test_render_reads_gauges_from_the_runner():
     m = Metrics()
     m.setup.observe(1.5)
     runner = SimpleNamespace(metrics=m, inflight={"a": 1, "b": 2}, slots=4, free_slots=2, restarts=3,
-                             status=lambda: "READY")
+                             status=lambda: "READY", admission=Admission(None))
     text = render(runner).decode()
     lines = set(text.splitlines())
     assert "cog_predictions_in_flight 2" in lines
@@ -46,3 +47,21 @@ def test_render_reads_gauges_from_the_runner():
     assert "cog_setup_duration_seconds_count 1" in lines
     assert "# TYPE cog_prediction_duration_seconds histogram" in lines
     assert text.endswith("\n")
+    assert "cog_prediction_queue_depth" not in text   # no queue configured: no queue metrics
+
+
+def test_queue_metrics():
+    m = Metrics()
+    m.queue_wait.observe(0.0)
+    m.queue_wait.observe(0.3)
+    m.rejected["queue_full"] += 2
+    admission = Admission(8)
+    admission.waiting["q"] = object()  # type: ignore[assignment]
+    runner = SimpleNamespace(metrics=m, inflight={}, slots=1, free_slots=0, restarts=0, status=lambda: "BUSY",
+                             admission=admission)
+    lines = set(render(runner).decode().splitlines())
+    assert "cog_prediction_queue_depth 1" in lines
+    assert "cog_prediction_queue_size 8" in lines
+    assert 'cog_prediction_rejections_total{reason="queue_full"} 2' in lines
+    assert "cog_prediction_queue_wait_seconds_count 2" in lines
+    assert 'cog_prediction_queue_wait_seconds_bucket{le="0.25"} 1' in lines

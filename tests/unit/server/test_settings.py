@@ -49,3 +49,22 @@ def test_webhook_token_is_read_but_never_shown(tmp_path: Path):
     s = load_settings(parse_args([]), {"WEBHOOK_AUTH_TOKEN": "s3cr3t-token"}, tmp_path)
     assert s.webhook_auth_token == "s3cr3t-token"
     assert "s3cr3t-token" not in repr(s) and "s3cr3t-token" not in str(s)
+
+
+def test_queue_size_from_env_or_cog_yaml(tmp_path: Path):
+    (tmp_path / "cog.yaml").write_text("predict: p.py:P\nconcurrency:\n  max: 1\n  queue: 16\n")
+    assert load_settings(parse_args([]), {}, tmp_path).queue_size == 16
+    assert load_settings(parse_args([]), {"COG_QUEUE_SIZE": "3"}, tmp_path).queue_size == 3
+    baked = {"COG_PREDICT_TYPE_STUB": "p.py:P"}
+    assert load_settings(parse_args([]), baked, tmp_path).queue_size is None   # the build bakes COG_QUEUE_SIZE
+    assert load_settings(parse_args([]), {**baked, "COG_QUEUE_SIZE": "0"}, tmp_path).queue_size is None
+
+
+def test_batch_from_env_or_cog_yaml(tmp_path: Path):
+    (tmp_path / "cog.yaml").write_text("predict: p.py:P\nbatch:\n  max_size: 8\n  max_wait_ms: 0\n")
+    s = load_settings(parse_args([]), {}, tmp_path)
+    assert (s.batch_max_size, s.batch_max_wait_ms) == (8, 0.0)
+    s = load_settings(parse_args([]), {"COG_PREDICT_TYPE_STUB": "p.py:P", "COG_BATCH_MAX_SIZE": "4",
+                                       "COG_BATCH_MAX_WAIT_MS": "2.5"}, tmp_path)
+    assert (s.batch_max_size, s.batch_max_wait_ms) == (4, 2.5)
+    assert load_settings(parse_args([]), {"COG_PREDICT_TYPE_STUB": "p.py:P"}, tmp_path).batch_max_size is None
