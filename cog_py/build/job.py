@@ -111,8 +111,9 @@ class BuildJob:
                 schema_json = openapi_json(doc)
                 labels = self._labels(prep, schema_json, deps.freeze)
                 self.say("Adding labels to image...")
-                context = labelling.label_stage_context(temp, labels, schema_json)
-                self._build(prep, self.name, labelling.label_stage_dockerfile(temp, labels), context, quiet=True)
+                dockerfile = labelling.label_stage_dockerfile(temp, labels)
+                context = labelling.label_stage_context(dockerfile, schema_json)
+                self._build(prep, self.name, dockerfile, context, quiet=True)
             finally:
                 self.engine.untag(temp)
         _write_project_schema(self.config.project_dir, schema_json)
@@ -161,8 +162,12 @@ class BuildJob:
         return labelling.fingerprint(parts)
 
     def _code(self, prep: Prepared, deps_id: str, tag: str, labels: dict[str, str], schema_json: str | None) -> str:
-        dockerfile = labelling.code_dockerfile(deps_id, labels, copy_source=prep.plan.copy_source)
-        generated = {labelling.SCHEMA_IN_CONTEXT: schema_json.encode()} if labels and schema_json else {}
+        copy_source = prep.plan.copy_source
+        dockerfile = labelling.code_dockerfile(deps_id, labels, copy_source=copy_source, schema=schema_json is not None)
+        generated: dict[str, bytes] = {}
+        if schema_json is not None:
+            where = labelling.SCHEMA_IN_SOURCE if copy_source else labelling.SCHEMA_IN_CONTEXT
+            generated[where] = schema_json.encode()
         context = self._context(prep, dockerfile, generated, {}, deps=False)
         built = self._build(prep, tag, dockerfile, context)
         self._untag_temps()   # the dependency image is now a parent: untagging keeps it

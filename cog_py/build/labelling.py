@@ -23,6 +23,7 @@ from cog_py.build.wheel import cache_dir
 
 SCHEMA_IN_IMAGE = "/src/.cog/openapi_schema.json"
 SCHEMA_IN_CONTEXT = "cog/openapi_schema.json"
+SCHEMA_IN_SOURCE = "src/.cog/openapi_schema.json"   # inside the code copy
 CODE_COPY = "COPY src/ /src/"
 
 
@@ -73,11 +74,15 @@ def deps_dockerfile(dockerfile: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def code_dockerfile(deps_id: str, labels: dict[str, str], *, copy_source: bool) -> str:
-    """`FROM` the dependency image: the schema file and the labels (when given), then the code."""
+def code_dockerfile(deps_id: str, labels: dict[str, str], *, copy_source: bool, schema: bool = False) -> str:
+    """`FROM` the dependency image, the labels, then the code. The schema file rides along in the
+    code copy (`src/.cog/`, one step less); `schema` copies it on its own when there is no code copy.
+    """
     out = f"FROM {deps_id}\n"
+    if schema and not copy_source:
+        out += f"COPY {SCHEMA_IN_CONTEXT} {SCHEMA_IN_IMAGE}\n"
     if labels:
-        out += f"COPY {SCHEMA_IN_CONTEXT} {SCHEMA_IN_IMAGE}\n" + label_lines(labels)
+        out += label_lines(labels)
     if copy_source:
         out += CODE_COPY + "\n"
     return out
@@ -108,9 +113,8 @@ def label_stage_dockerfile(source: str, labels: dict[str, str]) -> str:
     return f"FROM {source}\nCOPY {SCHEMA_IN_CONTEXT} {SCHEMA_IN_IMAGE}\n" + label_lines(labels)
 
 
-def label_stage_context(source: str, labels: dict[str, str], schema_json: str) -> io.BytesIO:
+def label_stage_context(dockerfile: str, schema_json: str) -> io.BytesIO:
     """Context tar for `label_stage_dockerfile` (build with BUILD_ARGS)."""
-    dockerfile = label_stage_dockerfile(source, labels)
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
         for fname, data in (("Dockerfile", dockerfile.encode()), (SCHEMA_IN_CONTEXT, schema_json.encode())):

@@ -107,9 +107,9 @@ def test_the_first_release_build_builds_the_dependencies_then_the_code_with_the_
     assert deps.tag.startswith("cog-py-tmp:")
     assert engine.runs == [["python", "-m", "pip", "freeze"]]
     assert code.tag == "me/model"
-    assert code.dockerfile.startswith("FROM sha256:0001\nCOPY cog/openapi_schema.json /src/.cog/openapi_schema.json\n")
-    assert code.dockerfile.endswith("COPY src/ /src/\n") and "LABEL " in code.dockerfile
-    assert "src/predict.py" in engine.contexts[1] and not any(n.startswith("cog/runtime") for n in engine.contexts[1])
+    assert code.dockerfile.startswith("FROM sha256:0001\nARG COG_NL\nLABEL ")
+    assert code.dockerfile.endswith("COPY src/ /src/\n")
+    assert "src/predict.py" in engine.contexts[1] and "src/.cog/openapi_schema.json" in engine.contexts[1] and not any(n.startswith("cog/runtime") for n in engine.contexts[1])
     assert built.labels[keys.COG_PIP_FREEZE] == FREEZE
     assert json.loads(built.labels[keys.COG_OPENAPI_SCHEMA])["paths"]
     assert deps.tag in engine.untagged and deps.tag not in engine.images

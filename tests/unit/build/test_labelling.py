@@ -18,14 +18,11 @@ def test_label_line_writes_newlines_through_the_build_arg() -> None:
 
 
 def test_the_code_build_adds_schema_labels_and_code_on_the_dependency_image() -> None:
-    out = labelling.code_dockerfile("sha256:abc", {"k": "v"}, copy_source=True)
-    assert out == (
-        "FROM sha256:abc\n"
-        "COPY cog/openapi_schema.json /src/.cog/openapi_schema.json\n"
-        "ARG COG_NL\nLABEL k=\"v\"\n"
-        "COPY src/ /src/\n"
-    )
+    out = labelling.code_dockerfile("sha256:abc", {"k": "v"}, copy_source=True, schema=True)
+    assert out == "FROM sha256:abc\nARG COG_NL\nLABEL k=\"v\"\nCOPY src/ /src/\n"   # schema inside src/
     assert labelling.code_dockerfile("sha256:abc", {}, copy_source=False) == "FROM sha256:abc\n"
+    assert labelling.code_dockerfile("sha256:abc", {}, copy_source=False, schema=True) == (
+        "FROM sha256:abc\nCOPY cog/openapi_schema.json /src/.cog/openapi_schema.json\n")
 
 
 def test_the_dependency_dockerfile_is_the_release_one_without_the_code_copy() -> None:
