@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 import cog_py
 from cog_py import __all__ as _all
 from cog_py import __version__  # noqa: F401
 
+TYPE_CHECKING = False   # not typing's: the launcher imports this package and need not load typing
 if TYPE_CHECKING:
+    from typing import Any
+
     from cog_py import *  # noqa: F403
 
 __all__ = list(_all)

@@ -6,7 +6,6 @@ the worker's event loop. Both end in a DONE frame whose blob is the response bod
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import json
 import traceback
@@ -183,6 +182,8 @@ class Executor:
 
     # -- async --------------------------------------------------------------------------------
     async def run_async(self, msg: protocol.Predict, blob: bytes) -> None:
+        import asyncio   # here, not at the top: a sync predictor's worker never loads it
+
         if b"://" in blob:  # URL inputs are downloaded: keep the loop free meanwhile
             rec, call, prepared = await asyncio.to_thread(self.open, msg, blob)
         else:

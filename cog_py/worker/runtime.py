@@ -10,7 +10,6 @@ dispatches; it never runs user code.
 
 from __future__ import annotations
 
-import asyncio
 import enum
 import inspect
 import json
@@ -22,13 +21,16 @@ import threading
 import time
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cog_py import protocol
 from cog_py.worker.capture import Capture
 from cog_py.worker.channel import Channel, start_reader
 from cog_py.worker.execute import Executor, error_text
 from cog_py.worker.record import Record
+
+if TYPE_CHECKING:
+    import asyncio   # imported where used: a sync predictor never needs it
 
 
 class SetupFailed(Exception):
@@ -109,6 +111,8 @@ class Worker:
         self.executor = Executor(self.loaded, self.send, upload_url=cfg.get("upload_url"), drain=self.capture.drain,
                                  active=self.capture.router.active, pending_cancels=self.pending_cancels)
         if info.is_async:
+            import asyncio
+
             self.loop = asyncio.new_event_loop()
             asyncio.set_event_loop(self.loop)
         self._run_setup()
@@ -153,6 +157,8 @@ class Worker:
         try:
             result = setup(**kwargs)
             if inspect.isawaitable(result):
+                import asyncio
+
                 loop = self.loop or asyncio.new_event_loop()
                 loop.run_until_complete(result)
         except BaseException as exc:  # noqa: BLE001 - SystemExit in setup is a setup failure too
@@ -266,6 +272,8 @@ class Worker:
             try:
                 value = fn()
                 if inspect.isawaitable(value):
+                    import asyncio
+
                     if self.loop is not None:
                         value = asyncio.run_coroutine_threadsafe(value, self.loop).result()  # type: ignore[arg-type]
                     else:
