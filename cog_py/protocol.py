@@ -111,7 +111,11 @@ class FrameDecoder:
                 break
             hstart = pos + PREFIX_SIZE
             header = self._loads(bytes(buf[hstart:hstart + hlen]))
-            blob = bytes(buf[hstart + hlen:stop])
+            if blen > 1 << 16:   # a large body (a file output): one copy, not a slice then a copy
+                with memoryview(buf) as view:
+                    blob = bytes(view[hstart + hlen:stop])
+            else:
+                blob = bytes(buf[hstart + hlen:stop])
             frames.append((header, blob))
             pos = stop
         if pos:

@@ -95,6 +95,9 @@ class Worker:
                 raise SetupFailed(gpu.fatal)
         from cog_py.errors import CogError
         from cog_py.predictor.loader import load_predictor
+        # What predictions need, imported before the model's directory goes on sys.path, where a
+        # file named like a stdlib module (concurrent.py, ...) would shadow it.
+        from cog_py.worker import execute_deps  # noqa: F401
 
         project = Path(cfg.get("project_dir") or os.getcwd())
         try:
