@@ -49,8 +49,13 @@ def _build(project: Path, **settings: Any) -> float:
     started = time.monotonic()
     verbose = os.environ.get("BENCH_VERBOSE") == "1"
     say = (lambda m: print(f"  {time.monotonic() - started:6.2f} {m[:100]}", file=sys.stderr)) if verbose else (lambda _m: None)
-    build_image(config, BuildSettings(tag=TAG, progress="auto" if verbose else "quiet", **settings), say)
+    build_image(config, BuildSettings(tag=TAG, progress="auto" if verbose else "quiet", **settings), _UI(say))
     return time.monotonic() - started
+
+
+class _UI:
+    def __init__(self, say: Any) -> None:
+        self.info = self.warn = say
 
 
 def _floor(client: Any, project: Path) -> float:

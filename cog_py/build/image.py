@@ -14,7 +14,7 @@ from cog_py._version import __version__
 from cog_py.build import plan as p
 from cog_py.build.cacert import load_ca_cert
 from cog_py.build.context import ProjectFiles, find_weights, scan_project
-from cog_py.build.dockerfile import render_dockerfile
+from cog_py.build.dockerfile_cache import dockerfile_for
 from cog_py.build.planner import make_plan
 from cog_py.build.provided import undeclared_cog_packages
 from cog_py.build.schema import StaticSchema, load_schema_file, static_schema
@@ -115,7 +115,7 @@ def prepare(config: Config, settings: BuildSettings, ui: UI, *, for_debug: bool 
         for mount in step.mounts:
             if mount.id not in given and not for_debug:
                 ui.warn(f"build.run mounts secret '{mount.id}' but no --secret id={mount.id},... was given")
-    return Prepared(plan=plan, dockerfile=render_dockerfile(plan), project=project, schema=schema, secrets=secrets)
+    return Prepared(plan=plan, dockerfile=dockerfile_for(plan), project=project, schema=schema, secrets=secrets)
 
 
 def build_image(config: Config, settings: BuildSettings, ui: UI, *, client: Any = None) -> BuiltImage:
