@@ -44,10 +44,12 @@ BASE = "python:3.11-slim"
 DOCKER = os.environ.get("COG_DOCKER_CLI_RUN", "docker")
 CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 
-# A 2x2 PNG as a data URI: blur's input.
+# An 8x8 PNG as a data URI: blur's input.
 _PNG = base64.b64encode(bytes.fromhex(
-    "89504e470d0a1a0a0000000d49484452000000020000000208020000007b1a43ad0000001649444154789c63"
-    "f8cfc0f09f81e13f03c37f06060600350806fdc5a8d6a40000000049454e44ae426082")).decode()
+    "89504e470d0a1a0a0000000d49484452000000080000000808020000004b6d29dc0000006c49444154789c0dc941"
+    "01003008033194a0a44aaa84e7a940094aaa68cb375545172a5c4cb1c51529aa9a6ed4b899669b6bd23f440b098b"
+    "112b4e443f4c1b199b316bcec43f861e34789861871b323f965eb4789965975bb23f8e3e74f898638f3b723f4207"
+    "0587091b2e243cb02c548131c8e3ff0000000049454e44ae426082")).decode()
 INPUTS = {"hello-world": {"text": "world"}, "blur": {"image": f"data:image/png;base64,{_PNG}", "radius": 1}}
 
 
