@@ -161,8 +161,9 @@ def one_start(target: Target, port: int, timeout: float = 60.0) -> tuple[float, 
                 pass
             time.sleep(0.001)
         if ready is None:
-            raise RuntimeError(f"{target.name}/{target.model} not READY in {timeout}s: "
-                               f"{_sh(DOCKER, 'logs', cid).stdout[-2000:]}")
+            logs = _sh(DOCKER, "logs", cid)
+            raise RuntimeError(f"{target.name}/{target.model} not READY in {timeout}s:\n"
+                               f"{(logs.stdout + logs.stderr)[-2000:]}")
         payload = json.dumps({"input": INPUTS[target.model]}).encode()
         while time.monotonic() - started < timeout:
             status, body = _request(port, "POST", "/predictions", payload)
@@ -179,6 +180,19 @@ def one_start(target: Target, port: int, timeout: float = 60.0) -> tuple[float, 
         subprocess.run([DOCKER, "rm", "-f", cid], capture_output=True)
 
 
+def start_with_retry(target: Target, ports: Any, failures: list[str]) -> tuple[float, float]:
+    """One start; a start that fails (coglet has failed to bind a fresh port here, "Address
+    already in use") is noted and done again on the next port."""
+    for attempt in range(3):
+        try:
+            return one_start(target, next(ports))
+        except RuntimeError as exc:
+            failures.append(f"{target.name}/{target.model}: {str(exc).splitlines()[-1][:200]}")
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 def _load() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -188,7 +202,8 @@ def main() -> int:
     parser.add_argument("--starts", type=int, default=10)
     parser.add_argument("--models", default="hello-world,blur")
     parser.add_argument("--targets", default="cog_py,cog-0.23,raw-asyncio")
-    parser.add_argument("--port", type=int, default=57310)
+    parser.add_argument("--port", type=int, default=21310,
+                        help="first port; each start takes the next (below the ephemeral range)")
     parser.add_argument("--keep", action="store_true", help="keep the images (and reuse them next time)")
     parser.add_argument("--reuse", action="store_true", help="use the speedbench-cs-* images already built")
     parser.add_argument("--json", type=Path)
@@ -216,13 +231,17 @@ def main() -> int:
             targets.append(build_raw(work) if not args.reuse else
                            Target("raw-asyncio", "hello-world", "speedbench-cs-raw-hello-world",
                                   command=["python", "/srv/raw.py", "--port", "{port}"]))
+        # A new port for every start: a server that lingers after `docker rm -f` cannot make the
+        # next one fail to bind (coglet has been seen to).
+        ports = iter(range(args.port, args.port + 10_000))
+        failures: list[str] = []
         for t in targets:   # warm the page cache: the first start of an image reads it from disk
-            one_start(t, args.port)
+            start_with_retry(t, ports, failures)
         loads = [_load()]
         for round_ in range(args.starts):
             order = targets[round_ % len(targets):] + targets[: round_ % len(targets)]
             for t in order:
-                ready, first = one_start(t, args.port)
+                ready, first = start_with_retry(t, ports, failures)
                 t.ready_ms.append(ready)
                 t.first_ms.append(first)
         loads.append(_load())
@@ -232,7 +251,9 @@ def main() -> int:
             for t in targets:
                 subprocess.run([DOCKER, "rmi", "-f", t.image], capture_output=True)
 
-    report: dict[str, Any] = {"starts": args.starts, "load_average": loads, "targets": []}
+    report: dict[str, Any] = {"starts": args.starts, "load_average": loads, "targets": [], "failed_starts": failures}
+    for failure in failures:
+        print(f"failed start (done again): {failure}")
     floors = {t.model: statistics.median(t.first_ms) for t in targets if t.name == "raw-asyncio"}
     floor_ready = {t.model: statistics.median(t.ready_ms) for t in targets if t.name == "raw-asyncio"}
     print(f"load average (1/5/15 min) before / after: {loads[0]} / {loads[1]}")
