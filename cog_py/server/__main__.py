@@ -43,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: cannot start the worker with {settings.worker_python}: {exc}", file=sys.stderr)
         return 1
 
+    from cog_py.server.spawn import tune_malloc
+
+    tune_malloc()   # after the spawn: the worker's start-up goes first
     from cog_py.server.logs import configure_logging
     from cog_py.server.serve import serve
 

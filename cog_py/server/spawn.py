@@ -15,6 +15,27 @@ from typing import Any
 from cog_py import protocol
 from cog_py.server.settings import Settings
 
+# glibc's malloc hands a freed block of 128 KB+ back to the kernel and maps a fresh one for the
+# next: every 100 KB body (a file output, a data URI input) then costs its page faults again
+# (~50 µs per such allocation on our VM; base64 of 100 KB 167 -> 103 µs, a 137 KB frame's
+# receive 92 -> 12 µs). Up to 1 MiB comes from the heap, and 4 MiB of free heap is kept.
+# Operators can set these variables themselves; the server only fills them in.
+MALLOC_ENV = {"MALLOC_MMAP_THRESHOLD_": str(1 << 20), "MALLOC_TRIM_THRESHOLD_": str(4 << 20)}
+
+
+def tune_malloc() -> None:
+    """The same settings for this process (already running: through mallopt), glibc only."""
+    if any(name in os.environ for name in MALLOC_ENV):
+        return   # glibc read them at start
+    try:
+        import ctypes
+
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):   # not glibc (musl has no mallopt)
+        return
+    mallopt(-3, 1 << 20)   # M_MMAP_THRESHOLD
+    mallopt(-1, 4 << 20)   # M_TRIM_THRESHOLD
+
 # Environment variables the worker (user code) never sees.
 PARENT_ONLY_ENV = ("WEBHOOK_AUTH_TOKEN",)
 
@@ -48,6 +69,8 @@ def spawn(settings: Settings, *, render_schema: bool) -> Spawned:
     # The parent's own credentials are not the model's business: user code runs in the worker.
     for name in PARENT_ONLY_ENV:
         env.pop(name, None)
+    for name, value in MALLOC_ENV.items():
+        env.setdefault(name, value)
     env[protocol.ENV_FD] = str(child.fileno())
     env[protocol.ENV_CONFIG] = json.dumps(worker_config(settings, render_schema=render_schema))
     env.setdefault("PYTHONUNBUFFERED", "1")
