@@ -4,6 +4,7 @@
     python bench/server_bench.py                  # 3 runs (about 4 min each on 2 cores), then the table
     python bench/server_bench.py --runs 1 --quick # smoke test
     python bench/server_bench.py --table bench/results/run-*.json   # the table from earlier runs
+    python bench/server_bench.py --models file-out --only-targets coglet-0.23.1,cog_py   # file outputs
 
 The harness (/work/shared/bench/serverbench.py, read-only) starts every target of
 bench/targets.json on every workload, pinned to CPU 0 with the load generator on CPU 1, and
@@ -38,8 +39,21 @@ OURS, COGLET, FASTAPI = "cog_py", "coglet-0.23.1", "ref-fastapi-uvicorn"
 Run = dict[tuple[str, str], dict[str, Any]]
 
 
-def run_harness(out: Path, *, quick: bool, models: str, extra: list[str]) -> None:
-    cmd = [BENCH_PYTHON, str(HARNESS), "run", "--targets", str(HERE / "targets.json"),
+def targets_file(ours_venv: str | None, results: Path) -> Path:
+    """bench/targets.json, with our target's venv replaced when asked (several checkouts, one /tmp)."""
+    if not ours_venv:
+        return HERE / "targets.json"
+    doc = json.loads((HERE / "targets.json").read_text())
+    for target in doc["targets"]:
+        if target["name"] == OURS:
+            target["venv"] = ours_venv
+    path = results / "targets-ours-venv.json"
+    path.write_text(json.dumps(doc, indent=1))
+    return path
+
+
+def run_harness(out: Path, *, quick: bool, models: str, extra: list[str], targets: Path = HERE / "targets.json") -> None:
+    cmd = [BENCH_PYTHON, str(HARNESS), "run", "--targets", str(targets),
            "--only-models", models, "--out", str(out), *extra]
     if quick:
         cmd.append("--quick")
@@ -111,6 +125,10 @@ FIGURES: list[tuple[str, str, Callable[[dict[str, Any]], Any], str, str, str]] =
     ("409s seen by a sequential client (hello)", "hello", seq_409s, COGLET, "abs", "<=0"),
     ("409s seen by a sequential client (sleep)", "sleep", seq_409s, COGLET, "abs", "<=0"),
     ("files left on disk per prediction (hello)", "hello", files_per_prediction, COGLET, "abs", "<=0"),
+    ("server CPU ms per ok 100 KB file output (C=1)", "file-out", phase("c1", "server_cpu_ms_per_ok"), COGLET, "ratio",
+     "<=0.6"),
+    ("100 KB file output ok req/s, 1 client", "file-out", phase("c1", "ok_rps"), COGLET, "ratio", ">=1.0"),
+    ("100 KB file output ok req/s, 16 clients", "file-out", phase("c16", "ok_rps"), COGLET, "ratio", ">=1.0"),
 ]
 
 
@@ -182,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, default=HERE / "results")
     parser.add_argument("--table", nargs="+", type=Path, metavar="JSON", help="only print the table of these runs")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="passed to the harness")
+    parser.add_argument("--only-targets", help="passed to the harness (comma-separated target names)")
+    parser.add_argument("--ours-venv", help="our target's venv instead of /tmp/bench-venvs/ours")
     args = parser.parse_args(argv)
     if args.table:
         paths = args.table
@@ -192,10 +212,13 @@ def main(argv: list[str] | None = None) -> int:
         args.results.mkdir(parents=True, exist_ok=True)
         stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
         extra = [x for kv in args.set for x in ("--set", kv)]
+        if args.only_targets:
+            extra += ["--only-targets", args.only_targets]
+        targets = targets_file(args.ours_venv, args.results)
         paths = []
         for i in range(args.runs):
             out = args.results / f"run-{stamp}-{i + 1}.json"
-            run_harness(out, quick=args.quick, models=args.models, extra=extra)
+            run_harness(out, quick=args.quick, models=args.models, extra=extra, targets=targets)
             paths.append(out)
     runs = [load(p) for p in paths]
     print()

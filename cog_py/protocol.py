@@ -41,7 +41,7 @@ import struct
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Union, overload
+from typing import Any, Callable, Union, cast, overload
 
 PREDICT = "predict"
 CANCEL = "cancel"
@@ -88,31 +88,68 @@ def encode_frame(header: dict[str, Any], blob: bytes = b"", dumps: Callable[[Any
     return PREFIX.pack(len(head), len(blob)) + head + blob
 
 
-class FrameDecoder:
-    """Incremental decoder: feed bytes, get back complete (header, blob) pairs."""
+LARGE_BLOB = 1 << 16   # a blob above this (a file output's body) gets a buffer of its own
 
-    __slots__ = ("_buf", "_loads")
+
+class FrameDecoder:
+    """Incremental decoder: feed bytes, get back complete (header, blob) pairs.
+
+    A large blob is received into one buffer of its final size as it arrives, instead of
+    growing, slicing and trimming the shared buffer once per read (page faults on every
+    reallocation of a 100 KB+ buffer).
+    """
+
+    __slots__ = ("_buf", "_loads", "_big")
 
     def __init__(self, loads: Callable[[bytes], Any] = json.loads) -> None:
         self._buf = bytearray()
         self._loads = loads
+        self._big: list[Any] | None = None   # [header, bytearray blob, bytes filled] while one arrives
 
     def feed(self, data: bytes) -> list[tuple[dict[str, Any], bytes]]:
         """Add `data`; return every frame now complete, in order."""
+        frames: list[tuple[dict[str, Any], bytes]] = []
+        big = self._big
+        if big is not None:
+            header, blob, filled = big
+            take = min(len(blob) - filled, len(data))
+            blob[filled:filled + take] = memoryview(data)[:take]
+            filled += take
+            if filled < len(blob):
+                big[2] = filled
+                return frames
+            self._big = None
+            # Handed on as it is (a bytearray): a copy of it would be another 100 KB+ allocation,
+            # page faults included. Consumers only read it (write it out, parse it).
+            frames.append((header, cast(bytes, blob)))
+            if take == len(data):
+                return frames
+            data = data[take:]
         buf = self._buf
         buf += data
-        frames: list[tuple[dict[str, Any], bytes]] = []
         pos = 0
         end = len(buf)
         while end - pos >= PREFIX_SIZE:
             hlen, blen = PREFIX.unpack_from(buf, pos)
-            stop = pos + PREFIX_SIZE + hlen + blen
-            if stop > end:
-                break
             hstart = pos + PREFIX_SIZE
-            header = self._loads(bytes(buf[hstart:hstart + hlen]))
-            blob = bytes(buf[hstart + hlen:stop])
-            frames.append((header, blob))
+            bstart = hstart + hlen
+            stop = bstart + blen
+            if stop > end:
+                if blen > LARGE_BLOB and bstart <= end:   # the header is here, the body follows
+                    header = self._loads(bytes(buf[hstart:bstart]))
+                    blob = bytearray(blen)
+                    with memoryview(buf) as view:
+                        blob[:end - bstart] = view[bstart:end]
+                    self._big = [header, blob, end - bstart]
+                    pos = end
+                break
+            header = self._loads(bytes(buf[hstart:bstart]))
+            if blen > LARGE_BLOB:   # one copy, not a slice then a copy
+                with memoryview(buf) as view:
+                    blob_ = bytes(view[bstart:stop])
+            else:
+                blob_ = bytes(buf[bstart:stop])
+            frames.append((header, blob_))
             pos = stop
         if pos:
             del buf[:pos]

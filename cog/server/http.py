@@ -18,6 +18,10 @@ def main() -> None:
     if server_python and os.path.abspath(server_python) != os.path.abspath(sys.executable):
         # The worker must run with the user's interpreter, which is this one.
         os.environ.setdefault("COG_WORKER_PYTHON", sys.executable)
+        # glibc reads these at start: no large allocation returned to the kernel and mapped
+        # again per request (see cog_py/server/spawn.py, MALLOC_ENV).
+        os.environ.setdefault("MALLOC_MMAP_THRESHOLD_", str(1 << 20))
+        os.environ.setdefault("MALLOC_TRIM_THRESHOLD_", str(4 << 20))
         os.execv(server_python, [server_python, "-m", "cog_py.server", *sys.argv[1:]])
     if sys.path and sys.path[0] in ("", os.getcwd()):
         del sys.path[0]   # the model's directory: its files must not shadow the server's modules

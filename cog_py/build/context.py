@@ -105,24 +105,28 @@ def write_context(
     *,
     generated: Mapping[str, bytes],
     files: Mapping[str, Path],
+    source: bool = True,
+    deps: bool = True,
 ) -> IO[bytes]:
-    """A temporary tar file holding the whole context; the caller closes it.
+    """A temporary tar file holding the context; the caller closes it.
 
     `generated`: context path -> content (requirements.txt, CA cert); `files`: context path ->
-    host file (the runtime wheel and the server's wheels).
+    host file (the runtime wheel and the server's wheels). `source=False` leaves the project's
+    code out (a build of the dependencies only), `deps=False` the weights and local wheels (a
+    build on top of the dependencies).
     """
     moved = set(plan.weights) | set(plan.local_artifacts)
     out = tempfile.TemporaryFile(prefix="cog-py-context-")
     with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tar:
         _add_bytes(tar, "Dockerfile", dockerfile.encode())
-        if plan.copy_source:
+        if plan.copy_source and source:
             for rel in project.paths:
                 if rel in moved:
                     continue
                 _add_file(tar, f"{p.CTX_SOURCE}/{rel}", project.root / rel)
-        for rel in plan.weights:
+        for rel in plan.weights if deps else ():
             _add_file(tar, f"{p.CTX_WEIGHTS}/{rel}", project.root / rel)
-        for rel in plan.local_artifacts:
+        for rel in plan.local_artifacts if deps else ():
             _add_file(tar, f"{p.CTX_LOCAL}/{rel}", project.root / rel)
         for name, data in sorted(generated.items()):
             _add_bytes(tar, name, data)

@@ -1,11 +1,12 @@
-"""Putting the labels and the schema file on a release image, in the same build when possible.
+"""Putting the labels and the schema file on a release image, in the build that copies the code.
 
-Labels need `pip freeze` of the built image, which is known only after the build. But copying
-the code cannot change the installed packages, so the freeze of the last build with the same
-Dockerfile is remembered with the ID of its dependency layer (the step before the code copy).
-A code-only rebuild then builds once with the labels already in place, and checks afterwards
-that the dependency layer is the remembered one; when it is not (the packages changed), the
-freeze is taken again and a small label stage (`FROM` the build) puts the right labels on.
+A release image is built in two parts: the dependencies (everything in the Dockerfile up to the
+code copy) and, `FROM` that image, the schema file, the labels and the code. Labels need
+`pip freeze` of the dependencies, known only once they are built; copying the code cannot
+change it. So the freeze is remembered with the ID of the dependency image, under a key made of
+everything that decides that image (the Dockerfile, the generated context files, our runtime,
+the base image's ID). A code-only rebuild finds the key, checks the engine still has the image,
+and builds only the last part: as little as a plain `FROM image` + `COPY` of the code.
 """
 
 from __future__ import annotations
@@ -14,13 +15,16 @@ import hashlib
 import io
 import json
 import tarfile
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
 
 from cog_py.build.wheel import cache_dir
 
 SCHEMA_IN_IMAGE = "/src/.cog/openapi_schema.json"
 SCHEMA_IN_CONTEXT = "cog/openapi_schema.json"
+SCHEMA_IN_SOURCE = "src/.cog/openapi_schema.json"   # inside the code copy
+CODE_COPY = "COPY src/ /src/"
 
 
 @dataclass(frozen=True)
@@ -29,23 +33,30 @@ class Remembered:
     freeze: str
 
 
-def _cache_file(name: str, dockerfile: str) -> Any:
-    key = hashlib.sha256(f"{name}\0{dockerfile}".encode()).hexdigest()[:32]
+def fingerprint(parts: Iterable[str | bytes]) -> str:
+    """The cache key of a dependency image from everything that decides it."""
+    digest = hashlib.sha256()
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        digest.update(len(data).to_bytes(8, "big") + data)
+    return digest.hexdigest()[:32]
+
+
+def _cache_file(key: str) -> Path:
     return cache_dir() / "pip-freeze" / f"{key}.json"
 
 
-def recall(name: str, dockerfile: str) -> Remembered | None:
-    """The freeze remembered for this image name and Dockerfile, if any."""
-    path = _cache_file(name, dockerfile)
+def recall(key: str) -> Remembered | None:
+    """The dependency image and freeze remembered under `key`, if any."""
     try:
-        data = json.loads(path.read_text())
+        data = json.loads(_cache_file(key).read_text())
         return Remembered(deps_id=str(data["deps_id"]), freeze=str(data["freeze"]))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
-def remember(name: str, dockerfile: str, deps_id: str, freeze: str) -> None:
-    path = _cache_file(name, dockerfile)
+def remember(key: str, deps_id: str, freeze: str) -> None:
+    path = _cache_file(key)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
@@ -53,6 +64,28 @@ def remember(name: str, dockerfile: str, deps_id: str, freeze: str) -> None:
         tmp.replace(path)
     except OSError:
         pass
+
+
+def deps_dockerfile(dockerfile: str) -> str:
+    """The release Dockerfile without its final code copy: the dependency image."""
+    lines = dockerfile.rstrip("\n").split("\n")
+    if lines and lines[-1].startswith(CODE_COPY):
+        lines.pop()
+    return "\n".join(lines) + "\n"
+
+
+def code_dockerfile(deps_id: str, labels: dict[str, str], *, copy_source: bool, schema: bool = False) -> str:
+    """`FROM` the dependency image, the labels, then the code. The schema file rides along in the
+    code copy (`src/.cog/`, one step less); `schema` copies it on its own when there is no code copy.
+    """
+    out = f"FROM {deps_id}\n"
+    if schema and not copy_source:
+        out += f"COPY {SCHEMA_IN_CONTEXT} {SCHEMA_IN_IMAGE}\n"
+    if labels:
+        out += label_lines(labels)
+    if copy_source:
+        out += CODE_COPY + "\n"
+    return out
 
 
 NEWLINE_ARG = "COG_NL"   # a build arg holding "\n": how a multi-line label (pip freeze) is written
@@ -75,18 +108,13 @@ def label_lines(labels: dict[str, str]) -> str:
 BUILD_ARGS = {NEWLINE_ARG: "\n"}
 
 
-def with_labels(dockerfile: str, labels: dict[str, str]) -> str:
-    """The release Dockerfile with the schema file and the labels added just before the code copy
-    (the schema layer stays cached while the schema does not change)."""
-    lines = dockerfile.rstrip("\n").split("\n")
-    code = lines.pop() if lines and lines[-1].startswith("COPY src/") else None
-    extra = f"COPY {SCHEMA_IN_CONTEXT} {SCHEMA_IN_IMAGE}\n" + label_lines(labels)
-    return "\n".join(lines) + "\n" + extra + (code + "\n" if code else "")
+def label_stage_dockerfile(source: str, labels: dict[str, str]) -> str:
+    """`FROM source` + the schema file + the labels: the step after reading the schema in the image."""
+    return f"FROM {source}\nCOPY {SCHEMA_IN_CONTEXT} {SCHEMA_IN_IMAGE}\n" + label_lines(labels)
 
 
-def label_stage_context(source: str, labels: dict[str, str], schema_json: str) -> io.BytesIO:
-    """Context tar for `FROM source` + schema file + labels (build with BUILD_ARGS)."""
-    dockerfile = f"FROM {source}\nCOPY {SCHEMA_IN_CONTEXT} {SCHEMA_IN_IMAGE}\n" + label_lines(labels)
+def label_stage_context(dockerfile: str, schema_json: str) -> io.BytesIO:
+    """Context tar for `label_stage_dockerfile` (build with BUILD_ARGS)."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
         for fname, data in (("Dockerfile", dockerfile.encode()), (SCHEMA_IN_CONTEXT, schema_json.encode())):

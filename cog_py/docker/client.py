@@ -24,8 +24,9 @@ def connect() -> Any:
         raise DockerError(f"cannot reach the Docker engine: no socket at {host[len('unix://'):]}", hint=ENGINE_HINT)
     client = None
     try:
+        # Creating the client asks the engine for its API version: that round trip is the
+        # reachability check (a ping after it would be a second one).
         client = docker.from_env(timeout=600)
-        client.ping()
     except docker.errors.DockerException as exc:
         if client is not None:
             client.close()

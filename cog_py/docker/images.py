@@ -21,6 +21,16 @@ def image_attrs(client: Any, name: str) -> dict[str, Any]:
         raise map_error(exc, f"inspecting {name}") from exc
 
 
+def image_id(client: Any, ref: str) -> str | None:
+    """The full ID of image `ref`, or None when the engine has none (one inspect)."""
+    try:
+        return str(client.api.inspect_image(ref)["Id"])
+    except docker.errors.ImageNotFound:
+        return None
+    except docker.errors.DockerException as exc:
+        raise map_error(exc, f"inspecting {ref}") from exc
+
+
 def tag_image(client: Any, source: str, target: str) -> None:
     ref = parse_ref(target)
     try:

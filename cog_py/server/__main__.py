@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: no predictor to serve: set {which} or run from a directory with a cog.yaml "
               f"that names one", file=sys.stderr)
         return 1
-    from cog_py.server.supervisor import spawn
+    from cog_py.server.spawn import spawn
 
     try:
         spawned = spawn(settings, render_schema=not settings.schema_path.is_file())
@@ -43,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: cannot start the worker with {settings.worker_python}: {exc}", file=sys.stderr)
         return 1
 
+    from cog_py.server.spawn import tune_malloc
+
+    tune_malloc()   # after the spawn: the worker's start-up goes first
     from cog_py.server.logs import configure_logging
     from cog_py.server.serve import serve
 

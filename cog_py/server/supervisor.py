@@ -9,69 +9,19 @@ the socket closing, whichever comes first.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
-import socket
 import subprocess
-import time
-from typing import Any, Callable
+from typing import Callable
 
 from cog_py import protocol
 from cog_py.server import jsonc
-from cog_py.server.settings import Settings
+from cog_py.server.spawn import PARENT_ONLY_ENV, Spawned, spawn, worker_config
 
 OnMessage = Callable[[protocol.ToParent, bytes], None]
 
-# Environment variables the worker (user code) never sees.
-PARENT_ONLY_ENV = ("WEBHOOK_AUTH_TOKEN",)
-
-
-def worker_config(settings: Settings, *, render_schema: bool) -> dict[str, Any]:
-    return {
-        "ref": settings.ref,
-        "mode": settings.mode,
-        "predict_ref": settings.predict_ref,
-        "train_ref": settings.train_ref,
-        "project_dir": str(settings.project_dir),
-        "upload_url": settings.upload_url,
-        "max_concurrency": settings.max_concurrency,
-        "batch": ([settings.batch_max_size, settings.batch_max_wait_ms]
-                  if settings.batch_max_size or settings.batch_max_wait_ms is not None else None),
-        "render_schema": render_schema,
-    }
-
-
-class Spawned:
-    """A started worker process and the parent's end of its socket."""
-
-    def __init__(self, proc: subprocess.Popen[bytes], sock: socket.socket) -> None:
-        self.proc = proc
-        self.sock = sock
-        self.started_at = time.time()
-
-
-def spawn(settings: Settings, *, render_schema: bool) -> Spawned:
-    """Start `<worker python> -m cog_py.worker` with one end of a socketpair."""
-    parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-    env = dict(os.environ)
-    # The parent's own credentials are not the model's business: user code runs in the worker.
-    for name in PARENT_ONLY_ENV:
-        env.pop(name, None)
-    env[protocol.ENV_FD] = str(child.fileno())
-    env[protocol.ENV_CONFIG] = json.dumps(worker_config(settings, render_schema=render_schema))
-    env.setdefault("PYTHONUNBUFFERED", "1")
-    # Nothing of the parent's environment is added to the worker's sys.path: it must see the
-    # user's packages (and the stdlib-only SDK installed beside them), never fastapi/pydantic 2.
-    proc = subprocess.Popen(
-        [settings.worker_python, "-m", "cog_py.worker"],
-        pass_fds=(child.fileno(),),
-        env=env,
-        cwd=str(settings.project_dir),
-        stdin=subprocess.DEVNULL,
-    )
-    child.close()
-    return Spawned(proc, parent)
+# Starting the worker lives in spawn.py (no asyncio there, so __main__ starts it sooner).
+__all__ = ["PARENT_ONLY_ENV", "Spawned", "WorkerHandle", "spawn", "worker_config"]
 
 
 class _Protocol(asyncio.Protocol):

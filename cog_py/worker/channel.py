@@ -12,6 +12,7 @@ from cog_py import protocol
 
 
 _LARGE = 1 << 20   # blobs above this are received into their own buffer
+_SEND_APART = 1 << 16   # blobs above this are sent after their frame header, not copied into it
 
 
 def _recv_exactly(sock: socket.socket, view: memoryview) -> bool:
@@ -38,12 +39,19 @@ class Channel:
         self._closed = False
 
     def send(self, msg: protocol.ToParent, blob: bytes = b"") -> None:
-        frame = protocol.encode(msg, blob)
+        # A large blob (a file output's body) is written as it is, not copied into the frame.
+        big = len(blob) > _SEND_APART
+        frame = protocol.encode(msg, b"" if big else blob)
+        if big:   # the prefix announces the blob that follows in a second write
+            head = frame[protocol.PREFIX_SIZE:]
+            frame = protocol.PREFIX.pack(len(head), len(blob)) + head
         with self._lock:
             if self._closed:
                 return
             try:
                 self._sock.sendall(frame)
+                if big:
+                    self._sock.sendall(blob)
             except OSError:
                 # The parent is gone: nothing is left to do for this process.
                 self._closed = True

@@ -6,7 +6,6 @@ the worker's event loop. Both end in a DONE frame whose blob is the response bod
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import inspect
 import json
@@ -184,6 +183,8 @@ class Executor:
 
     # -- async --------------------------------------------------------------------------------
     async def run_async(self, msg: protocol.Predict, blob: bytes) -> None:
+        import asyncio   # here, not at the top: a sync predictor's worker never loads it
+
         if b"://" in blob:  # URL inputs are downloaded: keep the loop free meanwhile
             # asyncio.to_thread is Python 3.9+: the same, for the model's Python 3.8
             context = contextvars.copy_context()

@@ -6,8 +6,7 @@ import base64
 import io
 import os
 import urllib.parse
-import urllib.request
-from typing import Any
+from typing import IO, Any
 
 from cog_py.predictor.encode import guess_mime
 
@@ -32,6 +31,35 @@ def _read(obj: Any) -> tuple[bytes, str]:
     raise TypeError(f"cannot encode {type(obj).__name__} as a file output")
 
 
+class DataURI:
+    """A file output inlined as `data:<mime>;base64,<...>`, kept as bytes.
+
+    The response writer (record.dumps) splices `head` and `b64` straight into the JSON body:
+    the file's bytes are base64-encoded once and copied once (into the body), never turned into
+    a str and scanned again by the JSON encoder. `str()` gives the URI for anything else.
+    """
+
+    __slots__ = ("head", "b64")
+
+    def __init__(self, mime: str, b64: bytes) -> None:
+        self.head = f"data:{mime};base64,".encode("ascii")
+        self.b64 = b64
+
+    def __str__(self) -> str:
+        return (self.head + self.b64).decode("ascii")
+
+    def __repr__(self) -> str:
+        return f"DataURI({self.head.decode()}...{len(self.b64)} base64 bytes)"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, DataURI):
+            return self.head == other.head and self.b64 == other.b64
+        return isinstance(other, str) and str(self) == other
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+
 class FileEncoder:
     """Turns file outputs into URLs: data URIs, or uploaded to `upload_url` when set."""
 
@@ -39,20 +67,31 @@ class FileEncoder:
         self.upload_url = upload_url
         self.timeout = timeout
 
-    def __call__(self, obj: Any) -> str:
+    def __call__(self, obj: Any) -> Any:
+        if self.upload_url and isinstance(obj, (str, os.PathLike)):
+            # Streamed from the file to the socket: the file is never held in memory whole.
+            path = os.fspath(obj)
+            name = os.path.basename(path)
+            with open(path, "rb") as fh:
+                return self.upload(fh, name, guess_mime(name), size=os.fstat(fh.fileno()).st_size)
         data, name = _read(obj)
         mime = guess_mime(name)
         if not self.upload_url:
-            return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+            return DataURI(mime, base64.b64encode(data))
         return self.upload(data, name, mime)
 
-    def upload(self, data: bytes, name: str, mime: str) -> str:
+    def upload(self, data: bytes | IO[bytes], name: str, mime: str, *, size: int | None = None) -> str:
+        """PUT `data` (bytes, or a file read block by block) to the upload URL; its final URL."""
         base = self.upload_url or ""
         if not base.endswith("/"):
             base += "/"
         url = base + urllib.parse.quote(name)
-        request = urllib.request.Request(url, data=data, method="PUT", headers={"Content-Type": mime})
-        with urllib.request.urlopen(request, timeout=self.timeout) as resp:  # noqa: S310 - URL from the operator
+        from urllib import request as urlrequest   # only when uploading: the worker's boot does without it
+
+        length = size if size is not None else len(data)  # type: ignore[arg-type]
+        request = urlrequest.Request(url, data=data, method="PUT",
+                                     headers={"Content-Type": mime, "Content-Length": str(length)})
+        with urlrequest.urlopen(request, timeout=self.timeout) as resp:  # noqa: S310 - URL from the operator
             location = str(resp.headers.get("Location") or resp.geturl())
         parts = urllib.parse.urlsplit(urllib.parse.urljoin(url, location))
         return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))

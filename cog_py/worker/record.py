@@ -7,20 +7,60 @@ the worker that renders the response body; the parent writes those bytes as they
 from __future__ import annotations
 
 import json
+import os
+import threading
 import time
 from typing import Any, Callable
 
 from cog_py import protocol
 from cog_py.protocol import iso
+from cog_py.worker.files import DataURI
 
 REDACTED = "**********"
 
 Send = Callable[[protocol.ToParent, bytes], None]
 
 
+# File outputs (DataURI) are written into the JSON as a marker the encoder passes over cheaply,
+# then the marker is replaced by the URI's bytes: one copy of the base64 text into the body,
+# instead of a str, an escaping scan by the encoder and an encode() of the whole document.
+_MARK = "\x00cogfile-" + os.urandom(6).hex() + ":"
+_MARK_JSON = json.dumps(_MARK)[:-1]          # '"\u0000cogfile-<nonce>:' as the encoder writes it
+_MARK_END = "\\u0000\""                     # the escaped NUL and the closing quote
+_found = threading.local()
+
+
+def _defer_file(obj: Any) -> Any:
+    if isinstance(obj, DataURI):
+        found = _found.__dict__.setdefault("uris", [])
+        found.append(obj)
+        return f"{_MARK}{len(found) - 1}\x00"
+    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+
+def _as_str(obj: Any) -> Any:
+    if isinstance(obj, DataURI):
+        return str(obj)
+    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+
+_encode = json.JSONEncoder(separators=(",", ":"), sort_keys=True, default=_defer_file).encode
+_encode_str = json.JSONEncoder(separators=(",", ":"), sort_keys=True, default=_as_str).encode
+
+
 def dumps(obj: Any) -> bytes:
-    """Compact JSON with sorted keys, as Cog's server answers."""
-    return json.dumps(obj, separators=(",", ":"), sort_keys=True).encode()
+    """Compact JSON with sorted keys, as Cog's server answers; file outputs spliced in as bytes."""
+    text = _encode(obj)
+    uris: list[DataURI] | None = _found.__dict__.pop("uris", None)
+    if not uris:
+        return text.encode()
+    parts = text.split(_MARK_JSON)
+    out = [parts[0].encode()]
+    for part in parts[1:]:
+        index, _, rest = part.partition(_MARK_END)
+        uri = uris[int(index)]
+        out += (b'"', uri.head, uri.b64, b'"', rest.encode())
+    return b"".join(out)
 
 
 def validation_body(errors: list[tuple[str, str]], details: list[dict[str, Any]] | None = None) -> bytes:
@@ -113,7 +153,7 @@ class Record:
             self._sse("metric", {"name": name, "value": value, "mode": mode})
 
     def _sse(self, event: str, data: dict[str, Any]) -> None:
-        self.send(protocol.Sse(self.id, event, json.dumps(data, separators=(",", ":"), sort_keys=True)), b"")
+        self.send(protocol.Sse(self.id, event, _encode_str(data)), b"")
 
     # -- endings ----------------------------------------------------------------------------
     def finish(self, status: str, error: str | None = None) -> None:

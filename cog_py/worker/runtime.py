@@ -10,7 +10,6 @@ dispatches; it never runs user code.
 
 from __future__ import annotations
 
-import asyncio
 import enum
 import inspect
 import json
@@ -22,12 +21,15 @@ import threading
 import time
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cog_py import protocol
 from cog_py.worker.capture import Capture
 from cog_py.worker.channel import Channel, start_reader
 from cog_py.worker.execute import Executor, error_text
+
+if TYPE_CHECKING:
+    import asyncio   # imported where used: a sync predictor never needs it
 
 
 class SetupFailed(Exception):
@@ -93,6 +95,9 @@ class Worker:
                 raise SetupFailed(gpu.fatal)
         from cog_py.errors import CogError
         from cog_py.predictor.loader import load_predictor
+        # What predictions need, imported before the model's directory goes on sys.path, where a
+        # file named like a stdlib module (concurrent.py, ...) would shadow it.
+        from cog_py.worker import execute_deps  # noqa: F401
 
         project = Path(cfg.get("project_dir") or os.getcwd())
         batch = cfg.get("batch") if cfg.get("mode", "predict") == "predict" else None
@@ -119,6 +124,8 @@ class Worker:
             self.batcher = Batcher(self.executor, info.batch_max_size, info.batch_max_wait_ms or 0.0,
                                    slots=slots if info.is_async else 1)
         if info.is_async:
+            import asyncio
+
             self.loop = asyncio.new_event_loop()
             asyncio.set_event_loop(self.loop)
         self._run_setup()
@@ -164,6 +171,8 @@ class Worker:
         try:
             result = setup(**kwargs)
             if inspect.isawaitable(result):
+                import asyncio
+
                 loop = self.loop or asyncio.new_event_loop()
                 loop.run_until_complete(result)
         except BaseException as exc:  # noqa: BLE001 - SystemExit in setup is a setup failure too
@@ -296,6 +305,8 @@ class Worker:
             try:
                 value = fn()
                 if inspect.isawaitable(value):
+                    import asyncio
+
                     if self.loop is not None:
                         value = asyncio.run_coroutine_threadsafe(value, self.loop).result()  # type: ignore[arg-type]
                     else:

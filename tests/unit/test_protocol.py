@@ -66,3 +66,18 @@ def test_messages_are_frozen():
 def test_a_left_out_field_decodes_as_its_default():
     done = protocol.decode_to_parent({"t": "done", "id": "p1", "status": "failed"})
     assert done == protocol.Done("p1", "failed", 200) and done.code == 200
+
+
+def test_large_blobs_between_small_frames_in_reads_of_any_size():
+    """Large blobs go to a buffer of their own; the frames around them are unaffected."""
+    big1, big2 = bytes(range(256)) * 600, b"\xff" * 70_001
+    frames = [({"t": "a"}, b"1"), ({"t": "done", "id": "x"}, big1), ({"t": "b"}, b""),
+              ({"t": "done", "id": "y"}, big2), ({"t": "done", "id": "z"}, big1), ({"t": "c"}, b"3")]
+    data = b"".join(protocol.encode_frame(h, b) for h, b in frames)
+    for step in (3, 1000, 65_536, 100_000, 153_611, len(data)):
+        decoder = protocol.FrameDecoder()
+        got = []
+        for i in range(0, len(data), step):
+            got.extend(decoder.feed(data[i:i + step]))
+        assert got == frames, step
+        assert all(isinstance(blob, (bytes, bytearray)) for _, blob in got)

@@ -10,6 +10,7 @@ RUN curl -fsSL --retry 3 -o /tmp/cog-python.tar.gz https://github.com/astral-sh/
  && tar -xzf /tmp/cog-python.tar.gz -C /opt/cog/server-python --strip-components=1 --no-same-owner \
  && rm -f /tmp/cog-python.tar.gz \
  && /opt/cog/server-python/bin/python3.12 -c "import sys; assert sys.version_info[:2] == (3, 12), sys.version"
+RUN /usr/local/bin/python -c 'import compileall, re, sysconfig; compileall.compile_dir(sysconfig.get_paths()["stdlib"], quiet=2, workers=0, rx=re.compile("/(tests?|idlelib|tkinter|turtledemo|lib2to3|ensurepip|distutils|pydoc_data|site-packages|dist-packages)/"))'
 FROM cog-system AS cog-server
 COPY cog/runtime/ /tmp/cog-runtime/
 RUN /opt/cog/server-python/bin/python3.12 -m venv --without-pip /opt/cog/server \

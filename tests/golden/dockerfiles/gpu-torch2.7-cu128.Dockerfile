@@ -4,6 +4,7 @@ RUN apt-get update -qq \
  && apt-get install -qqy --no-install-recommends tini \
  && apt-get clean && rm -rf /var/lib/apt/lists/*
 ENTRYPOINT ["/usr/bin/tini", "--"]
+RUN /usr/local/bin/python -c 'import compileall, re, sysconfig; compileall.compile_dir(sysconfig.get_paths()["stdlib"], quiet=2, workers=0, rx=re.compile("/(tests?|idlelib|tkinter|turtledemo|lib2to3|ensurepip|distutils|pydoc_data|site-packages|dist-packages)/"))'
 FROM cog-system AS cog-server
 COPY cog/runtime/ /tmp/cog-runtime/
 RUN /usr/local/bin/python -m venv --without-pip /opt/cog/server \

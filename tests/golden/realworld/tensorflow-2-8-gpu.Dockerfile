@@ -12,6 +12,7 @@ RUN curl -fsSL --retry 3 -o /tmp/cog-python.tar.gz https://github.com/astral-sh/
  && /opt/cog/python-standalone/bin/python3.10 -c "import sys; assert sys.version_info[:2] == (3, 10), sys.version"
 RUN /opt/cog/python-standalone/bin/python3.10 -m venv /opt/cog/python
 ENV PATH=/opt/cog/python/bin:$PATH
+RUN /opt/cog/python/bin/python -c 'import compileall, re, sysconfig; compileall.compile_dir(sysconfig.get_paths()["stdlib"], quiet=2, workers=0, rx=re.compile("/(tests?|idlelib|tkinter|turtledemo|lib2to3|ensurepip|distutils|pydoc_data|site-packages|dist-packages)/"))'
 FROM cog-system AS cog-server
 COPY cog/runtime/ /tmp/cog-runtime/
 RUN /opt/cog/python/bin/python -m venv --without-pip /opt/cog/server \

@@ -81,3 +81,18 @@ def test_code_is_copied_last_and_tini_is_pid_1(project: Path) -> None:
     assert 'ENTRYPOINT ["/usr/bin/tini", "--"]' in lines
     assert lines.index("WORKDIR /src") < lines.index('CMD ["python", "-m", "cog.server.http"]')
     assert not any(line.startswith("# syntax") or line.startswith("#syntax") for line in lines)
+
+
+def test_the_rendered_dockerfile_is_remembered_per_plan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cog_py.build import dockerfile_cache
+
+    monkeypatch.setenv("COG_PY_CACHE_DIR", str(tmp_path / "cache"))
+    plan = make_plan(make_config(tmp_path), BuildOptions(mode="release", runtime_wheel="cog_py-0-py3-none-any.whl"))
+    first = dockerfile_cache.dockerfile_for(plan)
+    assert first == render_dockerfile(plan)
+    (cached,) = (tmp_path / "cache" / "dockerfiles").iterdir()
+    cached.write_text("FROM remembered\n")
+    assert dockerfile_cache.dockerfile_for(plan) == "FROM remembered\n"
+    other = make_plan(make_config(tmp_path, system_packages=("ffmpeg",)),
+                      BuildOptions(mode="release", runtime_wheel="cog_py-0-py3-none-any.whl"))
+    assert "ffmpeg" in dockerfile_cache.dockerfile_for(other)
