@@ -52,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     options = deployment_options(_limits(project), scaling, num_cpus=0.5)
     options.pop("name")
     port = int(os.environ.get("PORT") or 5000)
-    ray.init(num_cpus=args.num_cpus, include_dashboard=False, log_to_driver=True)
+    # "local": always a Ray of its own, never a cluster that happens to run on this machine.
+    ray.init(address="local", num_cpus=args.num_cpus, include_dashboard=False, log_to_driver=True)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
