@@ -55,7 +55,8 @@ def content_length(headers: list[tuple[bytes, bytes]]) -> int | None:
     return None
 
 
-def with_quick_path(base: type[asyncio.Protocol], app: FastPath, max_request_bytes: int) -> type[asyncio.Protocol]:
+def with_quick_path(base: type[asyncio.Protocol], app: FastPath, max_request_bytes: int,
+                    header_timeout: float) -> type[asyncio.Protocol]:
     """`base` (uvicorn's httptools protocol, with our head timeout) answering the hot requests itself."""
     from uvicorn.protocols.http.httptools_impl import STATUS_LINE, RequestResponseCycle
 
@@ -64,8 +65,53 @@ def with_quick_path(base: type[asyncio.Protocol], app: FastPath, max_request_byt
 
     class Quick(base):  # type: ignore[misc, valid-type]
         _quick: QuickCycle | None = None   # the request answered here, until its answer is written
+        # Timers: uvicorn arms a keep-alive timer after every response and the head timeout is
+        # re-armed after every response too; here a connection has at most one of each, armed
+        # only when needed: the keep-alive timer checks when the connection went idle and
+        # re-arms itself for the rest; the head timer is armed only when a request head is
+        # still incomplete after a read (most heads arrive in one).
+        _idle_at: float | None = None      # loop time the connection went idle; None while busy
+        _idle_timer: asyncio.TimerHandle | None = None
+        _head_at: float | None = None      # loop time the pending request head began
+
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            if self._head_at is not None and self._head_timer is None and not self.transport.is_closing():  # type: ignore[has-type]
+                left = self._head_at + header_timeout - self.loop.time()
+                self._head_timer = self.loop.call_later(max(left, 0.0), self._head_overdue)
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self._head_at = self.loop.time()
+
+        def _unset_keepalive_if_required(self) -> None:
+            self._idle_at = None   # busy: the idle timer, if armed, sees it when it fires
+
+        def on_response_complete(self) -> None:
+            self.server_state.total_requests += 1
+            if self.transport.is_closing():
+                return
+            self.flow.resume_reading()
+            if self.pipeline:   # pipelined requests waiting for this one
+                cycle, app_ = self.pipeline.pop()
+                self._start_asgi_task(cycle, app_)
+                return
+            self._idle_at = self.loop.time()
+            if self._idle_timer is None:
+                self._idle_timer = self.loop.call_later(self.timeout_keep_alive, self._idle_check)
+
+        def _idle_check(self) -> None:
+            self._idle_timer = None
+            if self._idle_at is None or self.transport.is_closing():
+                return   # busy: armed again when it next goes idle
+            left = self._idle_at + self.timeout_keep_alive - self.loop.time()
+            if left <= 0:
+                self.transport.close()
+            else:
+                self._idle_timer = self.loop.call_later(left, self._idle_check)
 
         def on_headers_complete(self) -> None:
+            self._head_at = None
             parser = self.parser
             if ((self.cycle is None or self.cycle.response_complete) and not self.expect_100_continue
                     and parser.get_http_version() == "1.1" and not parser.should_upgrade()):
@@ -189,6 +235,9 @@ def with_quick_path(base: type[asyncio.Protocol], app: FastPath, max_request_byt
                     creator.runner.cancel(pending.id)   # nobody waits for this sync prediction any more
             if type(self.cycle) is QuickCycle:
                 self.cycle = None  # type: ignore[assignment]  # uvicorn would signal the cycle's message event; there is none
+            if self._idle_timer is not None:
+                self._idle_timer.cancel()
+                self._idle_timer = None
             super().connection_lost(exc)
 
     Quick.__name__ = f"Quick{base.__name__}"

@@ -72,7 +72,7 @@ def serve(settings: Settings, spawned: Spawned | None = None) -> int:
     if has_httptools:
         from cog_py.server.quick import with_quick_path
 
-        protocol = with_quick_path(protocol, app, settings.max_request_bytes)
+        protocol = with_quick_path(protocol, app, settings.max_request_bytes, settings.header_timeout)
     config = uvicorn.Config(
         app,
         host=settings.host,

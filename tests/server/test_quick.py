@@ -149,3 +149,23 @@ def test_busy_server_refuses_in_the_protocol(make_server):
         buf = bytearray()
         head, body = _read_response(slow, buf)
         assert json.loads(body)["status"] == "succeeded"
+
+
+def test_keep_alive_counts_idle_time_not_requests(make_server):
+    # uvicorn's keep-alive (5 s): one timer per connection that re-arms for the idle time left.
+    server = make_server("hello.py:Predictor")
+    with _connect(server) as sock:
+        buf = bytearray()
+        t0 = time.monotonic()
+        for _ in range(3):   # busy every 3 s: never idle for 5 s, so never closed
+            sock.sendall(_request("GET", "/health-check"))
+            head, _body = _read_response(sock, buf)
+            assert head.startswith(b"HTTP/1.1 200")
+            time.sleep(3)
+        assert time.monotonic() - t0 > 5
+        sock.sendall(_request("GET", "/health-check"))
+        _read_response(sock, buf)
+        idle = time.monotonic()
+        sock.settimeout(30)
+        assert sock.recv(1) == b""   # then idle: closed by the server
+        assert 4 < time.monotonic() - idle < 25
