@@ -165,7 +165,7 @@ def with_quick_path(base: type[asyncio.Protocol], app: FastPath, max_request_byt
                         return
                     if result is not None:
                         cycle.pending = result
-                        result.done.add_done_callback(functools.partial(self._settled, cycle))
+                        result.on_settled = functools.partial(self._settled, cycle)
                         return
             except Exception:
                 log.exception("Exception while answering %s", self.scope["path"])
@@ -191,8 +191,7 @@ def with_quick_path(base: type[asyncio.Protocol], app: FastPath, max_request_byt
             self._quick = None
             self._start_asgi_task(real, self.app)
 
-        def _settled(self, cycle: QuickCycle, done: asyncio.Future[tuple[str, int, bytes]]) -> None:
-            _status, code, blob = done.result()
+        def _settled(self, cycle: QuickCycle, _status: str, code: int, blob: bytes) -> None:
             self._answer(cycle, code, blob, JSON, ())
 
         def _answer(self, cycle: QuickCycle, status: int, body: bytes, content_type: bytes,
