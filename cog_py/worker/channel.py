@@ -57,6 +57,37 @@ class Channel:
                 self._closed = True
                 os._exit(0)
 
+    def send_many(self, items: list[tuple[protocol.ToParent, bytes]]) -> None:
+        """Send several frames with as few writes as their sizes allow (one, when all are small)."""
+        if len(items) == 1:
+            self.send(*items[0])
+            return
+        parts: list[bytes] = []
+        for msg, blob in items:
+            if len(blob) > _SEND_APART:
+                head = protocol.encode(msg, b"")[protocol.PREFIX_SIZE:]
+                parts += [protocol.PREFIX.pack(len(head), len(blob)) + head, blob]
+            else:
+                parts.append(protocol.encode(msg, blob))
+        with self._lock:
+            if self._closed:
+                return
+            try:
+                small: list[bytes] = []
+                for part in parts:
+                    if len(part) > _SEND_APART:
+                        if small:
+                            self._sock.sendall(b"".join(small))
+                            small = []
+                        self._sock.sendall(part)
+                    else:
+                        small.append(part)
+                if small:
+                    self._sock.sendall(b"".join(small))
+            except OSError:
+                self._closed = True
+                os._exit(0)
+
     def frames(self, before_wait: Callable[[], None] | None = None) -> Iterator[tuple[dict[str, Any], bytes]]:
         """Yield frames until the parent closes its end; `before_wait` runs before each blocking read.
 

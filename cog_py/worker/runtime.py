@@ -193,6 +193,7 @@ class Worker:
         assert self.executor is not None
         start_reader(self.channel, self.dispatch, self._parent_gone, before_wait=self._hand_over)
         if self.loop is not None:
+            self.executor.send = self._loop_sender(self.loop)
             self.loop.run_forever()
             self.phase = Phase.EXITING
             return
@@ -214,6 +215,34 @@ class Worker:
                 continue
             msg, blob = item
             executor.run_sync(msg, blob, self._set_current)
+
+    def _loop_sender(self, loop: asyncio.AbstractEventLoop) -> Callable[..., None]:
+        """The async worker's sender: the DONE frames of one loop turn go out together at its end
+        (one write and one wake-up of the parent for every prediction that ended in the turn).
+        Any other frame goes out at once, after the DONE frames already waiting (order kept);
+        other threads send at once."""
+        channel = self.channel
+        loop_thread = threading.get_ident()
+        pending: list[tuple[protocol.ToParent, bytes]] = []
+
+        def flush() -> None:
+            if pending:
+                items = pending[:]
+                del pending[:]
+                channel.send_many(items)
+
+        def send(msg: protocol.ToParent, blob: bytes = b"") -> None:
+            if threading.get_ident() != loop_thread:
+                channel.send(msg, blob)
+            elif type(msg) is protocol.Done:
+                pending.append((msg, blob))
+                if len(pending) == 1:
+                    loop.call_soon(flush)
+            else:
+                flush()
+                channel.send(msg, blob)
+
+        return send
 
     def _set_current(self, rec: Any) -> None:
         """The running sync prediction (a Record), or batch (a worker.batch.BatchRun), or None."""
