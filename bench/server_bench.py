@@ -129,7 +129,22 @@ FIGURES: list[tuple[str, str, Callable[[dict[str, Any]], Any], str, str, str]] =
      "<=0.6"),
     ("100 KB file output ok req/s, 1 client", "file-out", phase("c1", "ok_rps"), COGLET, "ratio", ">=1.0"),
     ("100 KB file output ok req/s, 16 clients", "file-out", phase("c16", "ok_rps"), COGLET, "ratio", ">=1.0"),
+    # Issue 17's floors: the bare FastAPI+uvicorn app in the same run ("model@target": the other
+    # side runs another workload; the bare app has no async hello, so its sync hello is the floor).
+    ("server CPU ms per ok hello (C=1) vs the bare app", "hello", phase("c1", "server_cpu_ms_per_ok"), FASTAPI,
+     "ratio", "<=1.5"),
+    ("sequential hello p50 ms vs the bare app", "hello", phase("seq", "latency", "p50_ms"), FASTAPI, "ratio", "<=1.3"),
+    ("async hello ok req/s, 16 clients vs the bare app's sync hello", "hello-async", phase("c16", "ok_rps"),
+     "hello@" + FASTAPI, "ratio", ">=1.0"),
 ]
+
+
+def _other(spec: str, model: str) -> tuple[str, str]:
+    """'target' or 'model@target': whom a figure compares with, and on which workload."""
+    if "@" in spec:
+        other_model, target = spec.split("@", 1)
+        return target, other_model
+    return spec, model
 
 
 def _median(values: list[float]) -> float | None:
@@ -164,13 +179,14 @@ def table(runs: list[Run]) -> str:
     head = ("| figure | cog_py | vs | other | ratio / delta (median of runs) | per-run | target | met |\n"
             "|---|---|---|---|---|---|---|---|")
     lines = [head]
-    for label, model, get, other, kind, target in FIGURES:
+    for label, model, get, spec, kind, target in FIGURES:
+        other, other_model = _other(spec, model)
         ours_v = [v for run in runs if (v := _pair(run, OURS, model, get)) is not None]
-        other_v = [v for run in runs if (v := _pair(run, other, model, get)) is not None]
+        other_v = [v for run in runs if (v := _pair(run, other, other_model, get)) is not None]
         ours_m, other_m = _median(ours_v), _median(other_v)
         per_run: list[float] = []
         for run in runs:
-            a, b = _pair(run, OURS, model, get), _pair(run, other, model, get)
+            a, b = _pair(run, OURS, model, get), _pair(run, other, other_model, get)
             if a is None or b is None:
                 continue
             if kind == "ratio" and b:
@@ -187,7 +203,7 @@ def table(runs: list[Run]) -> str:
             figure = ours_m
             shown = _fmt(figure)
         spread = ", ".join(_fmt(v) for v in per_run) if per_run else ", ".join(_fmt(v) for v in ours_v)
-        lines.append(f"| {label} | {_fmt(ours_m)} | {other} | {_fmt(other_m)} | {shown} | {spread} | {target} "
+        lines.append(f"| {label} | {_fmt(ours_m)} | {spec} | {_fmt(other_m)} | {shown} | {spread} | {target} "
                      f"| {_ok(figure, target)} |")
     return "\n".join(lines)
 

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import glob
 import json
+import math
 import os
 import shutil
 import struct
@@ -73,13 +74,31 @@ def iso(ts: float | None) -> str | None:
     sides render them: the worker in snapshots, the parent in health and early answers)."""
     if ts is None:
         return None
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat()
+    # datetime's own rounding (half-even, to the microsecond), the date and time of the second
+    # rendered once per second: the same text as datetime.fromtimestamp(ts, utc).isoformat().
+    sec = math.floor(ts)
+    us = round((ts - sec) * 1e6)
+    if us >= 1000000:
+        sec += 1
+        us -= 1000000
+    global _iso_second
+    cached = _iso_second   # one read of an immutable pair: safe from any thread
+    if cached[0] != sec:
+        cached = _iso_second = (sec, datetime.fromtimestamp(sec, timezone.utc).isoformat()[:-6])
+    if us:
+        return f"{cached[1]}.{us:06d}+00:00"
+    return f"{cached[1]}+00:00"
+
+
+_iso_second: tuple[int | None, str] = (None, "")   # (epoch second, its "YYYY-MM-DDTHH:MM:SS")
 
 
 PREFIX = struct.Struct(">II")
 PREFIX_SIZE = PREFIX.size
 
-_dumps: Callable[[Any], bytes] = lambda obj: json.dumps(obj, separators=(",", ":")).encode()
+# One encoder, made once: json.dumps with any non-default option builds a new one per call.
+_encode_header = json.JSONEncoder(separators=(",", ":")).encode
+_dumps: Callable[[Any], bytes] = lambda obj: _encode_header(obj).encode()
 
 
 def encode_frame(header: dict[str, Any], blob: bytes = b"", dumps: Callable[[Any], bytes] = _dumps) -> bytes:

@@ -13,7 +13,7 @@ import copy
 import re
 from collections.abc import Iterator
 from typing import MutableMapping  # subscriptable on Python 3.8 too (the model's Python)
-from typing import Any, Callable
+from typing import Any, Callable, ContextManager
 
 MetricListener = Callable[[str, Any, str], None]
 
@@ -130,7 +130,7 @@ class Metrics(MutableMapping[str, Any]):
 
     def snapshot(self) -> dict[str, Any]:
         """Return a deep copy of all metrics as nested plain dicts."""
-        return copy.deepcopy(self._data)
+        return copy.deepcopy(self._data) if self._data else {}
 
     def __getitem__(self, name: str) -> Any:
         node: Any = self._data
@@ -201,21 +201,32 @@ def current_scope() -> Scope:
     return scope if scope is not None else Scope()
 
 
-@contextlib.contextmanager
+class _PredictionScope:
+    """The context manager `scope_for_prediction` returns (a class: cheaper than a generator's)."""
+
+    __slots__ = ("scope", "_token")
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+        self._token: Any = None
+
+    def __enter__(self) -> Scope:
+        self._token = _current.set(self.scope)
+        return self.scope
+
+    def __exit__(self, *exc: object) -> None:
+        _current.reset(self._token)
+
+
 def scope_for_prediction(
     context: dict[str, str] | None = None, *, listener: MetricListener | None = None
-) -> Iterator[Scope]:
+) -> ContextManager[Scope]:
     """Run the enclosed code inside a fresh scope; read `.metrics` from it afterwards.
 
     `listener(name, value, mode)` is called on every record (mode: replace/increment/append),
     for servers that stream metric events.
     """
-    scope = Scope(context, listener)
-    token = _current.set(scope)
-    try:
-        yield scope
-    finally:
-        _current.reset(token)
+    return _PredictionScope(Scope(context, listener))
 
 
 @contextlib.contextmanager

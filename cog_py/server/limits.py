@@ -45,12 +45,17 @@ def declared_length(scope: Scope) -> int | None:
     return None
 
 
+def json_media(content_type: bytes) -> bool:
+    """True for a Content-Type value that is JSON (or empty)."""
+    media = content_type.split(b";", 1)[0].strip().lower()
+    return not media or media == b"application/json" or media.endswith(b"+json")
+
+
 def is_json_type(scope: Scope) -> bool:
     """True unless the request names a media type that is not JSON."""
     for name, value in scope["headers"]:
         if name == b"content-type":
-            media = value.split(b";", 1)[0].strip().lower()
-            return not media or media == b"application/json" or media.endswith(b"+json")
+            return json_media(value)
     return True
 
 

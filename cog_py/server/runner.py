@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict, deque
-from typing import Any
+from typing import Any, Callable
 
 from cog_py import protocol
 from cog_py.protocol import iso
@@ -39,7 +39,7 @@ class Pending:
     """A prediction the parent is waiting on."""
 
     __slots__ = ("id", "created_at", "done", "accepted", "webhook", "stream", "cancel_requested",
-                 "kill_timer", "via_sse", "queued", "job", "started", "answered")
+                 "kill_timer", "via_sse", "queued", "job", "started", "answered", "on_settled")
 
     def __init__(self, pred_id: str, created_at: float) -> None:
         self.id = pred_id
@@ -55,6 +55,9 @@ class Pending:
         self.job: tuple[protocol.Predict, bytes | bytearray] | None = None   # what to send when it leaves
         self.started = 0.0               # time.monotonic() when it was sent to the worker
         self.answered = False            # 202 already given (async, queued): a 422 later is a failed webhook
+        # Called with (status, code, body) as it settles, before `done` resolves: the HTTP
+        # protocol's quick path answers from here, one event-loop turn sooner than a callback.
+        self.on_settled: Callable[[str, int, bytes], None] | None = None
 
 
 class Runner:
@@ -228,6 +231,11 @@ class Runner:
         self._changed()
         if pending.kill_timer is not None:
             pending.kill_timer.cancel()
+        if pending.on_settled is not None:
+            try:
+                pending.on_settled(status, code, blob)
+            except Exception:   # a broken connection must not stop the webhook and the stream below
+                log.exception("writing the answer of %s failed", pending.id)
         if not pending.done.done():
             pending.done.set_result((status, code, blob))
         if pending.accepted is not None and not pending.accepted.done():

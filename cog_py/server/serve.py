@@ -68,12 +68,17 @@ def serve(settings: Settings, spawned: Spawned | None = None) -> int:
     app, lifecycle = create_app(settings, spawned)
     has_uvloop = importlib.util.find_spec("uvloop") is not None
     has_httptools = importlib.util.find_spec("httptools") is not None
+    protocol = protocol_class("httptools" if has_httptools else "h11", settings.header_timeout)
+    if has_httptools:
+        from cog_py.server.quick import with_quick_path
+
+        protocol = with_quick_path(protocol, app, settings.max_request_bytes, settings.header_timeout)
     config = uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
         loop="uvloop" if has_uvloop else "asyncio",
-        http=protocol_class("httptools" if has_httptools else "h11", settings.header_timeout),
+        http=protocol,
         lifespan="on",
         access_log=False,
         proxy_headers=False,

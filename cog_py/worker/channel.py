@@ -57,8 +57,39 @@ class Channel:
                 self._closed = True
                 os._exit(0)
 
-    def frames(self) -> Iterator[tuple[dict[str, Any], bytes]]:
-        """Yield frames until the parent closes its end.
+    def send_many(self, items: list[tuple[protocol.ToParent, bytes]]) -> None:
+        """Send several frames with as few writes as their sizes allow (one, when all are small)."""
+        if len(items) == 1:
+            self.send(*items[0])
+            return
+        parts: list[bytes] = []
+        for msg, blob in items:
+            if len(blob) > _SEND_APART:
+                head = protocol.encode(msg, b"")[protocol.PREFIX_SIZE:]
+                parts += [protocol.PREFIX.pack(len(head), len(blob)) + head, blob]
+            else:
+                parts.append(protocol.encode(msg, blob))
+        with self._lock:
+            if self._closed:
+                return
+            try:
+                small: list[bytes] = []
+                for part in parts:
+                    if len(part) > _SEND_APART:
+                        if small:
+                            self._sock.sendall(b"".join(small))
+                            small = []
+                        self._sock.sendall(part)
+                    else:
+                        small.append(part)
+                if small:
+                    self._sock.sendall(b"".join(small))
+            except OSError:
+                self._closed = True
+                os._exit(0)
+
+    def frames(self, before_wait: Callable[[], None] | None = None) -> Iterator[tuple[dict[str, Any], bytes]]:
+        """Yield frames until the parent closes its end; `before_wait` runs before each blocking read.
 
         A frame with a large blob (a big request body) is read straight into one bytearray
         of its final size, so the worker holds the body once; the consumer may free it early.
@@ -68,6 +99,8 @@ class Channel:
         prefix, prefix_size = protocol.PREFIX, protocol.PREFIX_SIZE
         buf = bytearray()
         while True:
+            if before_wait is not None:
+                before_wait()
             try:
                 # 64 KiB, not more: recv(n) allocates n bytes first, and a 1 MiB buffer is
                 # mmap-ed and unmapped on every call (+12 µs per frame on this machine).
@@ -85,11 +118,13 @@ class Channel:
                 bstart = hstart + hlen
                 stop = bstart + blen
                 if stop > end and blen > _LARGE and end >= bstart:
-                    header = loads(bytes(buf[hstart:bstart]))
+                    header = loads(buf[hstart:bstart].decode())
                     blob = bytearray(blen)
                     have = end - bstart
                     blob[:have] = buf[bstart:end]
                     del buf[:]
+                    if before_wait is not None:
+                        before_wait()
                     if not _recv_exactly(sock, memoryview(blob)[have:]):
                         return
                     yield header, cast(bytes, blob)   # a bytearray: the executor frees it once parsed
@@ -97,18 +132,18 @@ class Channel:
                     break
                 if stop > end:
                     break
-                yield loads(bytes(buf[hstart:bstart])), bytes(buf[bstart:stop])
+                yield loads(buf[hstart:bstart].decode()), bytes(buf[bstart:stop])
                 pos = stop
             if pos:
                 del buf[:pos]
 
 def start_reader(channel: Channel, dispatch: Callable[[dict[str, Any], bytes], None],
-                 on_eof: Callable[[], None]) -> threading.Thread:
+                 on_eof: Callable[[], None], before_wait: Callable[[], None] | None = None) -> threading.Thread:
     """Read frames on a daemon thread, hand each to `dispatch`, call `on_eof` at the end."""
 
     def loop() -> None:
         try:
-            for header, blob in channel.frames():
+            for header, blob in channel.frames(before_wait):
                 dispatch(header, blob)
         finally:
             on_eof()

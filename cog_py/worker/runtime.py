@@ -21,7 +21,7 @@ import threading
 import time
 import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from cog_py import protocol
 from cog_py.worker.capture import Capture
@@ -34,6 +34,11 @@ if TYPE_CHECKING:
 
 class SetupFailed(Exception):
     pass
+
+
+def _run_all(items: list[tuple[Callable[..., None], tuple[Any, ...]]]) -> None:
+    for fn, args in items:
+        fn(*args)
 
 
 class Phase(str, enum.Enum):
@@ -57,6 +62,9 @@ class Worker:
         self.main_ident = threading.get_ident()
         self.pending_cancels: set[str] = set()
         self.batcher: Any = None                    # a worker.batch.Batcher for a batched predictor
+        # Async: what the reader thread read for the loop, handed over once per read of the socket
+        # (one wake-up of the loop for all the frames of a read, not one each).
+        self._for_loop: list[tuple[Callable[..., None], tuple[Any, ...]]] = []
         self.phase = Phase.BOOTING
 
     # -- boot -------------------------------------------------------------------------------
@@ -183,8 +191,9 @@ class Worker:
     # -- serve ------------------------------------------------------------------------------
     def serve(self) -> None:
         assert self.executor is not None
-        start_reader(self.channel, self.dispatch, self._parent_gone)
+        start_reader(self.channel, self.dispatch, self._parent_gone, before_wait=self._hand_over)
         if self.loop is not None:
+            self.executor.send = self._loop_sender(self.loop)
             self.loop.run_forever()
             self.phase = Phase.EXITING
             return
@@ -206,6 +215,34 @@ class Worker:
                 continue
             msg, blob = item
             executor.run_sync(msg, blob, self._set_current)
+
+    def _loop_sender(self, loop: asyncio.AbstractEventLoop) -> Callable[..., None]:
+        """The async worker's sender: the DONE frames of one loop turn go out together at its end
+        (one write and one wake-up of the parent for every prediction that ended in the turn).
+        Any other frame goes out at once, after the DONE frames already waiting (order kept);
+        other threads send at once."""
+        channel = self.channel
+        loop_thread = threading.get_ident()
+        pending: list[tuple[protocol.ToParent, bytes]] = []
+
+        def flush() -> None:
+            if pending:
+                items = pending[:]
+                del pending[:]
+                channel.send_many(items)
+
+        def send(msg: protocol.ToParent, blob: bytes = b"") -> None:
+            if threading.get_ident() != loop_thread:
+                channel.send(msg, blob)
+            elif type(msg) is protocol.Done:
+                pending.append((msg, blob))
+                if len(pending) == 1:
+                    loop.call_soon(flush)
+            else:
+                flush()
+                channel.send(msg, blob)
+
+        return send
 
     def _set_current(self, rec: Any) -> None:
         """The running sync prediction (a Record), or batch (a worker.batch.BatchRun), or None."""
@@ -241,12 +278,12 @@ class Worker:
         assert self.executor is not None
         if type(msg) is protocol.Predict:   # a cancel may overtake it: see Executor.pending_cancels
             if self.loop is not None:
-                self.loop.call_soon_threadsafe(self._spawn, msg, blob)
+                self._for_loop.append((self._spawn, (msg, blob)))
             else:
                 self.queue.put((msg, blob))
         elif isinstance(msg, protocol.Cancel):
             if self.loop is not None:
-                self.loop.call_soon_threadsafe(self._cancel_async, msg.id)
+                self._for_loop.append((self._cancel_async, (msg.id,)))
             else:
                 self._cancel_sync(msg.id)
         elif isinstance(msg, protocol.SnapshotRequest):
@@ -255,9 +292,15 @@ class Worker:
             threading.Thread(target=self._healthcheck, args=(msg.seq,), daemon=True).start()
         elif isinstance(msg, protocol.Shutdown):
             if self.loop is not None:
-                self.loop.call_soon_threadsafe(self.loop.stop)
+                self._for_loop.append((self.loop.stop, ()))
             else:
                 self.queue.put(None)
+
+    def _hand_over(self) -> None:
+        """Runs on the reader thread before it waits for more: the loop gets what was read."""
+        if self._for_loop:
+            items, self._for_loop = self._for_loop, []
+            self.loop.call_soon_threadsafe(_run_all, items)  # type: ignore[union-attr]
 
     def _spawn(self, msg: protocol.Predict, blob: bytes) -> None:
         assert self.executor is not None

@@ -81,3 +81,18 @@ def test_large_blobs_between_small_frames_in_reads_of_any_size():
             got.extend(decoder.feed(data[i:i + step]))
         assert got == frames, step
         assert all(isinstance(blob, (bytes, bytearray)) for _, blob in got)
+
+
+def test_iso_is_datetimes_own_text_for_every_rounding_edge():
+    import random
+    from datetime import datetime, timezone
+
+    from cog_py.protocol import iso
+
+    rng = random.Random(17)
+    edges = [0.0, 1.5, 0.0000005, 0.0000015, 0.9999995, 0.9999999, 1e-7, 0.5]
+    samples = [rng.uniform(0, 4e9) for _ in range(20000)]
+    samples += [float(int(t)) + e for t in samples[:2000] for e in edges]
+    for ts in samples:
+        assert iso(ts) == datetime.fromtimestamp(ts, timezone.utc).isoformat(), ts
+    assert iso(None) is None
