@@ -33,15 +33,16 @@ Worker -> parent
 
 from __future__ import annotations
 
-import glob
 import json
 import os
-import shutil
 import struct
-import tempfile
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Union, cast, overload
+from typing import TYPE_CHECKING, Any, Callable, Union, cast, overload
+
+if TYPE_CHECKING:
+    from dataclasses import dataclass
+else:   # the same frozen classes without dataclasses' start-up cost (both processes import this)
+    from cog_py._record import dataclass
 
 PREDICT = "predict"
 CANCEL = "cancel"
@@ -307,10 +308,16 @@ INPUT_DIR_PREFIX = "cog-inputs-"
 
 def input_dir(pid: int | None = None) -> str:
     """A fresh (not yet created) input directory name for worker `pid` (default: this process)."""
+    import tempfile   # here: both processes import this module at start (tempfile + shutil ~2.5 ms there)
+
     return os.path.join(tempfile.gettempdir(), f"{INPUT_DIR_PREFIX}{pid or os.getpid()}-{os.urandom(4).hex()}")
 
 
 def remove_input_dirs(pid: int) -> None:
     """Remove every input directory worker `pid` made (it has exited; the names are its own)."""
+    import glob
+    import shutil
+    import tempfile
+
     for path in glob.glob(os.path.join(tempfile.gettempdir(), f"{INPUT_DIR_PREFIX}{pid}-*")):
         shutil.rmtree(path, ignore_errors=True)

@@ -82,11 +82,14 @@ class Worker:
         return True
 
     def _boot(self) -> None:
-        from cog_py.worker.gpu import boot_check
-
         cfg = self.config
         self.log(f"Worker started (python {sys.version.split()[0]}, pid {os.getpid()})")
-        gpu = boot_check()
+        gpu = None
+        # gpu.py (dataclasses, subprocess, ctypes: ~5 ms) only when one of boot_check's variables is set.
+        if any(name in os.environ for name in ("COG_GPU", "COG_REQUIRE_GPU", "COG_GPU_PROBE")):
+            from cog_py.worker.gpu import boot_check
+
+            gpu = boot_check()
         if gpu is not None:
             for line in gpu.log_lines:
                 self.log(line)

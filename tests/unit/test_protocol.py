@@ -55,12 +55,20 @@ def test_each_message_kind_keeps_the_wire_header():
 
 
 def test_messages_are_frozen():
-    import dataclasses
-
     import pytest
 
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError, match="cannot assign to field 'status'"):
         protocol.Done("p1", "succeeded").status = "failed"  # type: ignore[misc]
+
+
+def test_the_protocol_module_does_not_import_dataclasses():
+    """Both processes import it before the model: no dataclasses/inspect start-up cost."""
+    import subprocess
+    import sys
+
+    code = "import sys, cog_py.protocol, cog_py.server.settings; print(sorted({'dataclasses', 'inspect'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 def test_a_left_out_field_decodes_as_its_default():
