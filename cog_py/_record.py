@@ -108,7 +108,7 @@ def _build(cls: type) -> type:
     cls.__init__ = init   # type: ignore[misc]
     cls.__record_fields__ = fields   # type: ignore[attr-defined]
     cls.__record_repr__ = tuple(shown)   # type: ignore[attr-defined]
-    cls.__match_args__ = fields   # type: ignore[attr-defined]
+    cls.__match_args__ = fields   # type: ignore[attr-defined,misc]
     cls.__repr__ = _repr   # type: ignore[assignment]
     cls.__eq__ = _eq   # type: ignore[assignment]
     cls.__hash__ = _hash   # type: ignore[assignment]

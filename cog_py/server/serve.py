@@ -14,8 +14,7 @@ import logging
 import signal
 from typing import Iterator
 
-import uvicorn
-
+from cog_py.server import uvicorn_lite as uvicorn   # uvicorn.Config/Server without its package init (click...)
 from cog_py.server.app import Lifecycle, create_app
 from cog_py.server.limits import protocol_class
 from cog_py.server.settings import Settings
@@ -75,6 +74,7 @@ def serve(settings: Settings, spawned: Spawned | None = None) -> int:
         loop="uvloop" if has_uvloop else "asyncio",
         http=protocol_class("httptools" if has_httptools else "h11", settings.header_timeout),
         lifespan="on",
+        ws="none",   # no websocket routes: nothing of websockets/wsproto imported
         access_log=False,
         proxy_headers=False,
         server_header=False,
