@@ -20,7 +20,9 @@ classes, plain defaults and `field(default=..., repr=...)`; no `dataclasses.fiel
 
 from __future__ import annotations
 
-from typing import Any, Callable
+TYPE_CHECKING = False   # not typing's (~8 ms at start in an image); mypy reads it as True
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 _MISSING: Any = object()
 

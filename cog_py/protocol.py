@@ -37,12 +37,17 @@ import json
 import os
 import struct
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable, Union, cast, overload
-
+# No typing at run time (~8 ms in an image; the parent imports this before it spawns the worker):
+# mypy reads TYPE_CHECKING as True, whatever its value.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from dataclasses import dataclass
+    from typing import Any, Callable, Union, overload
 else:   # the same frozen classes without dataclasses' start-up cost (both processes import this)
     from cog_py._record import dataclass
+
+    def overload(func):   # the last definition is the function, as with typing's
+        return func
 
 PREDICT = "predict"
 CANCEL = "cancel"
@@ -122,7 +127,7 @@ class FrameDecoder:
             self._big = None
             # Handed on as it is (a bytearray): a copy of it would be another 100 KB+ allocation,
             # page faults included. Consumers only read it (write it out, parse it).
-            frames.append((header, cast(bytes, blob)))
+            frames.append((header, blob))
             if take == len(data):
                 return frames
             data = data[take:]
@@ -263,8 +268,19 @@ class HealthReply:
     error: str | None = None
 
 
-ToWorker = Union[Predict, Cancel, SnapshotRequest, HealthRequest, Shutdown]
-ToParent = Union[SetupLog, Gpu, Ready, SetupFailed, Accepted, Webhook, Sse, Done, SnapshotReply, HealthReply]
+if TYPE_CHECKING:
+    ToWorker = Union[Predict, Cancel, SnapshotRequest, HealthRequest, Shutdown]
+    ToParent = Union[SetupLog, Gpu, Ready, SetupFailed, Accepted, Webhook, Sse, Done, SnapshotReply, HealthReply]
+else:
+    def __getattr__(name):   # the two unions on first use (`Callable[[protocol.ToParent, bytes], None]`)
+        if name not in ("ToWorker", "ToParent"):
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        from typing import Union
+
+        value = (Union[Predict, Cancel, SnapshotRequest, HealthRequest, Shutdown] if name == "ToWorker" else
+                 Union[SetupLog, Gpu, Ready, SetupFailed, Accepted, Webhook, Sse, Done, SnapshotReply, HealthReply])
+        globals()[name] = value
+        return value
 
 _TO_WORKER: dict[str, Any] = {c.T: c for c in (Predict, Cancel, SnapshotRequest, HealthRequest, Shutdown)}
 _TO_PARENT: dict[str, Any] = {c.T: c for c in (SetupLog, Gpu, Ready, SetupFailed, Accepted, Webhook, Sse, Done,

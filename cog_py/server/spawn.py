@@ -10,7 +10,9 @@ import os
 import socket
 import subprocess
 import time
-from typing import Any
+TYPE_CHECKING = False   # not typing's: imported before the worker is spawned; mypy reads it as True
+if TYPE_CHECKING:
+    from typing import Any
 
 from cog_py import protocol
 from cog_py.server.settings import Settings
