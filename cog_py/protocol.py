@@ -13,6 +13,9 @@ ready-made response/snapshot JSON towards the parent. The parent may encode head
 JSON library; any compact JSON object is valid.
 
 Parent -> worker
+    CONFIG   {config}       the worker's configuration, first and only once, when the worker was
+                            started before the parent had read its settings (else the
+                            environment carries it, COG_WORKER_CONFIG)
     PREDICT  {id, created_at: float epoch, kind: "predictions"|"trainings", wh: [events]|null,
               sse: bool, ack: bool}                                   blob = request body
     CANCEL   {id}
@@ -49,6 +52,7 @@ else:   # the same frozen classes without dataclasses' start-up cost (both proce
     def overload(func):   # the last definition is the function, as with typing's
         return func
 
+CONFIG = "config"
 PREDICT = "predict"
 CANCEL = "cancel"
 SNAPSHOT = "snapshot"
@@ -66,7 +70,8 @@ DONE = "done"
 
 # Environment variables the parent sets for the worker.
 ENV_FD = "COG_WORKER_FD"             # inherited socket fd number
-ENV_CONFIG = "COG_WORKER_CONFIG"     # JSON object built by cog_py.server.supervisor.worker_config()
+ENV_CONFIG = "COG_WORKER_CONFIG"     # JSON object built by cog_py.server.spawn.worker_config()
+                                     # (absent: the parent sends it as the first frame, CONFIG)
 
 
 

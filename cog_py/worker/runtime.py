@@ -335,9 +335,15 @@ class Worker:
 def main() -> None:
     """Entry point of `python -m cog_py.worker` (started by the server parent)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # the parent decides when we stop
-    config = json.loads(os.environ.pop(protocol.ENV_CONFIG, "{}"))
+    raw = os.environ.pop(protocol.ENV_CONFIG, None)
     fd = int(os.environ.pop(protocol.ENV_FD))
     channel = Channel(fd)
+    if raw is not None:
+        config = json.loads(raw)
+    else:   # started early (spawn.spawn_early): the imports above overlapped the parent's
+        config = channel.read_config()
+        if config is None:   # the parent decided not to serve (bad settings, --help)
+            os._exit(0)
     capture = Capture()
     capture.install()
     worker = Worker(config, channel, capture)
