@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import importlib.util
 import logging
 import signal
@@ -36,6 +37,8 @@ class _Server(uvicorn.Server):
         yield   # installed on the loop in main_loop()
 
     async def main_loop(self) -> None:
+        gc.freeze()   # start-up's objects (modules, the app) are never scanned again
+        gc.enable()   # disabled by __main__ for the start-up
         loop = asyncio.get_running_loop()
         self._exit = asyncio.Event()
         self.server_state.default_headers = list(self.config.encoded_headers)

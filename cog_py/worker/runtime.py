@@ -104,6 +104,10 @@ class Worker:
 
         project = Path(cfg.get("project_dir") or os.getcwd())
         batch = cfg.get("batch") if cfg.get("mode", "predict") == "predict" else None
+        import gc
+
+        gc.freeze()   # what is loaded so far lives as long as the process: never scanned again
+        gc.enable()   # disabled by __main__ for the worker's own imports; the model's run with it
         try:
             self.loaded = load_predictor(cfg["ref"], project_dir=project, mode=cfg.get("mode", "predict"),
                                          batch=(batch[0], batch[1]) if batch else None)

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -84,3 +85,14 @@ def test_no_worker_is_left_when_the_parent_does_not_serve() -> None:
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)
     raise AssertionError("a process of the server's group outlived it")
+
+
+def test_the_model_runs_with_the_garbage_collector_on(make_server: Any, tmp_path: Path) -> None:
+    """Both processes start with it off (start-up imports only); the model's import, setup() and
+    predictions run with it on, as in any Python program."""
+    (tmp_path / "gc_state.py").write_text(
+        "import gc\nfrom cog import BasePredictor\n\nAT_IMPORT = gc.isenabled()\n\n\n"
+        "class Predictor(BasePredictor):\n    def setup(self) -> None:\n        self.at_setup = gc.isenabled()\n\n"
+        "    def predict(self) -> str:\n        return f'{AT_IMPORT} {self.at_setup} {gc.isenabled()}'\n")
+    server = make_server("gc_state.py:Predictor", cwd=tmp_path)
+    assert server.predict().json()["output"] == "True True True"
