@@ -94,9 +94,9 @@ def main() -> int:
                 results[name][1].append(rss)
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     print(f"load average: {load}")
-    for name, (ready, rss) in results.items():
-        print(f"{name:6} {trees[name]}: READY median {statistics.median(ready):.0f} ms (min {min(ready):.0f}), "
-              f"idle RSS parent + worker median {statistics.median(rss):.1f} MB")
+    for name, (readies, rsses) in results.items():
+        print(f"{name:6} {trees[name]}: READY median {statistics.median(readies):.0f} ms (min {min(readies):.0f}), "
+              f"idle RSS parent + worker median {statistics.median(rsses):.1f} MB")
     return 0
 
 
