@@ -14,6 +14,7 @@ the report gives medians and the same-run differences to the floor.
 
     python bench/coldstart_bench.py [--starts 10] [--models hello-world,blur] [--json out.json]
     python bench/coldstart_bench.py --keep     # leave the speedbench-cs-* images for a rerun
+    python bench/coldstart_bench.py --compare main=IMAGE   # also start IMAGE (hello-world) in the same rounds
 
 Images are named speedbench-cs-*; they are removed at the end unless --keep.
 """
@@ -207,10 +208,13 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the images (and reuse them next time)")
     parser.add_argument("--reuse", action="store_true", help="use the speedbench-cs-* images already built")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--compare", action="append", default=[], metavar="NAME=IMAGE",
+                        help="another image of hello-world started in the same rounds (e.g. main's build); never removed")
     args = parser.parse_args()
     models = args.models.split(",")
     wanted = set(args.targets.split(","))
 
+    compared = {spec.partition("=")[0] for spec in args.compare}
     work = Path(tempfile.mkdtemp(prefix="speedbench-cs-"))
     targets: list[Target] = []
     try:
@@ -231,6 +235,9 @@ def main() -> int:
             targets.append(build_raw(work) if not args.reuse else
                            Target("raw-asyncio", "hello-world", "speedbench-cs-raw-hello-world",
                                   command=["python", "/srv/raw.py", "--port", "{port}"]))
+        for spec in args.compare:
+            name, _, image = spec.partition("=")
+            targets.append(Target(name, "hello-world", image))
         # A new port for every start: a server that lingers after `docker rm -f` cannot make the
         # next one fail to bind (coglet has been seen to).
         ports = iter(range(args.port, args.port + 10_000))
@@ -249,7 +256,8 @@ def main() -> int:
         shutil.rmtree(work, ignore_errors=True)
         if not args.keep:
             for t in targets:
-                subprocess.run([DOCKER, "rmi", "-f", t.image], capture_output=True)
+                if t.name not in compared:
+                    subprocess.run([DOCKER, "rmi", "-f", t.image], capture_output=True)
 
     report: dict[str, Any] = {"starts": args.starts, "load_average": loads, "targets": [], "failed_starts": failures}
     for failure in failures:

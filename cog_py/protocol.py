@@ -13,6 +13,9 @@ ready-made response/snapshot JSON towards the parent. The parent may encode head
 JSON library; any compact JSON object is valid.
 
 Parent -> worker
+    CONFIG   {config}       the worker's configuration, first and only once, when the worker was
+                            started before the parent had read its settings (else the
+                            environment carries it, COG_WORKER_CONFIG)
     PREDICT  {id, created_at: float epoch, kind: "predictions"|"trainings", wh: [events]|null,
               sse: bool, ack: bool}                                   blob = request body
     CANCEL   {id}
@@ -33,17 +36,24 @@ Worker -> parent
 
 from __future__ import annotations
 
-import glob
 import json
 import math
 import os
-import shutil
 import struct
-import tempfile
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Union, cast, overload
+# No typing at run time (~8 ms in an image; the parent imports this before it spawns the worker):
+# mypy reads TYPE_CHECKING as True, whatever its value.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from dataclasses import dataclass
+    from typing import Any, Callable, Union, overload
+else:   # the same frozen classes without dataclasses' start-up cost (both processes import this)
+    from cog_py._record import dataclass
 
+    def overload(func):   # the last definition is the function, as with typing's
+        return func
+
+CONFIG = "config"
 PREDICT = "predict"
 CANCEL = "cancel"
 SNAPSHOT = "snapshot"
@@ -61,7 +71,8 @@ DONE = "done"
 
 # Environment variables the parent sets for the worker.
 ENV_FD = "COG_WORKER_FD"             # inherited socket fd number
-ENV_CONFIG = "COG_WORKER_CONFIG"     # JSON object built by cog_py.server.supervisor.worker_config()
+ENV_CONFIG = "COG_WORKER_CONFIG"     # JSON object built by cog_py.server.spawn.worker_config()
+                                     # (absent: the parent sends it as the first frame, CONFIG)
 
 
 
@@ -140,7 +151,7 @@ class FrameDecoder:
             self._big = None
             # Handed on as it is (a bytearray): a copy of it would be another 100 KB+ allocation,
             # page faults included. Consumers only read it (write it out, parse it).
-            frames.append((header, cast(bytes, blob)))
+            frames.append((header, blob))
             if take == len(data):
                 return frames
             data = data[take:]
@@ -281,8 +292,19 @@ class HealthReply:
     error: str | None = None
 
 
-ToWorker = Union[Predict, Cancel, SnapshotRequest, HealthRequest, Shutdown]
-ToParent = Union[SetupLog, Gpu, Ready, SetupFailed, Accepted, Webhook, Sse, Done, SnapshotReply, HealthReply]
+if TYPE_CHECKING:
+    ToWorker = Union[Predict, Cancel, SnapshotRequest, HealthRequest, Shutdown]
+    ToParent = Union[SetupLog, Gpu, Ready, SetupFailed, Accepted, Webhook, Sse, Done, SnapshotReply, HealthReply]
+else:
+    def __getattr__(name):   # the two unions on first use (`Callable[[protocol.ToParent, bytes], None]`)
+        if name not in ("ToWorker", "ToParent"):
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        from typing import Union
+
+        value = (Union[Predict, Cancel, SnapshotRequest, HealthRequest, Shutdown] if name == "ToWorker" else
+                 Union[SetupLog, Gpu, Ready, SetupFailed, Accepted, Webhook, Sse, Done, SnapshotReply, HealthReply])
+        globals()[name] = value
+        return value
 
 _TO_WORKER: dict[str, Any] = {c.T: c for c in (Predict, Cancel, SnapshotRequest, HealthRequest, Shutdown)}
 _TO_PARENT: dict[str, Any] = {c.T: c for c in (SetupLog, Gpu, Ready, SetupFailed, Accepted, Webhook, Sse, Done,
@@ -326,10 +348,16 @@ INPUT_DIR_PREFIX = "cog-inputs-"
 
 def input_dir(pid: int | None = None) -> str:
     """A fresh (not yet created) input directory name for worker `pid` (default: this process)."""
+    import tempfile   # here: both processes import this module at start (tempfile + shutil ~2.5 ms there)
+
     return os.path.join(tempfile.gettempdir(), f"{INPUT_DIR_PREFIX}{pid or os.getpid()}-{os.urandom(4).hex()}")
 
 
 def remove_input_dirs(pid: int) -> None:
     """Remove every input directory worker `pid` made (it has exited; the names are its own)."""
+    import glob
+    import shutil
+    import tempfile
+
     for path in glob.glob(os.path.join(tempfile.gettempdir(), f"{INPUT_DIR_PREFIX}{pid}-*")):
         shutil.rmtree(path, ignore_errors=True)

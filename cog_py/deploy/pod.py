@@ -14,7 +14,7 @@ from cog_py.deploy.plan import (CACHE_DIR, LIVE_PATH, PORT, READY_PATH, RUN_DIR,
                                 DeployPlan)
 
 Obj = dict[str, Any]
-SERVER_ARGS = ("python", "-m", "cog.server.http")   # the image's CMD; its ENTRYPOINT (tini) stays
+SERVER_ARGS = ("python", "-m", "cog.server.http")   # Cog's server command (any Cog image); ENTRYPOINT (tini) stays
 WEBHOOK_TOKEN = "WEBHOOK_AUTH_TOKEN"
 
 

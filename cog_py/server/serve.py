@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import importlib.util
 import logging
 import signal
 from typing import Iterator
 
-import uvicorn
-
+from cog_py.server import uvicorn_lite as uvicorn   # uvicorn.Config/Server without its package init (click...)
 from cog_py.server.app import Lifecycle, create_app
 from cog_py.server.limits import protocol_class
 from cog_py.server.settings import Settings
@@ -37,6 +37,8 @@ class _Server(uvicorn.Server):
         yield   # installed on the loop in main_loop()
 
     async def main_loop(self) -> None:
+        gc.freeze()   # start-up's objects (modules, the app) are never scanned again
+        gc.enable()   # disabled by __main__ for the start-up
         loop = asyncio.get_running_loop()
         self._exit = asyncio.Event()
         self.server_state.default_headers = list(self.config.encoded_headers)
@@ -80,6 +82,7 @@ def serve(settings: Settings, spawned: Spawned | None = None) -> int:
         loop="uvloop" if has_uvloop else "asyncio",
         http=protocol,
         lifespan="on",
+        ws="none",   # no websocket routes: nothing of websockets/wsproto imported
         access_log=False,
         proxy_headers=False,
         server_header=False,

@@ -9,11 +9,16 @@ import json
 import os
 import socket
 import subprocess
+import sys
 import time
-from typing import Any
+TYPE_CHECKING = False   # not typing's: imported before the worker is spawned; mypy reads it as True
+if TYPE_CHECKING:
+    from typing import Any
 
 from cog_py import protocol
-from cog_py.server.settings import Settings
+
+if TYPE_CHECKING:
+    from cog_py.server.settings import Settings
 
 # glibc's malloc hands a freed block of 128 KB+ back to the kernel and maps a fresh one for the
 # next: every 100 KB body (a file output, a data URI input) then costs its page faults again
@@ -58,14 +63,31 @@ def worker_config(settings: Settings, *, render_schema: bool) -> dict[str, Any]:
 class Spawned:
     """A started worker process and the parent's end of its socket."""
 
-    def __init__(self, proc: subprocess.Popen[bytes], sock: socket.socket) -> None:
+    def __init__(self, proc: subprocess.Popen[bytes], sock: socket.socket, *, python: str = "", cwd: str = "") -> None:
         self.proc = proc
         self.sock = sock
         self.started_at = time.time()
+        self.python = python   # what it was started with (an early worker is checked against the settings)
+        self.cwd = cwd
+        self.configured = False   # an early worker: CONFIG sent
+
+    def configure(self, settings: Settings, *, render_schema: bool) -> None:
+        """Send an early worker its configuration (the CONFIG frame it waits for)."""
+        config = worker_config(settings, render_schema=render_schema)
+        self.sock.sendall(protocol.encode_frame({"t": protocol.CONFIG, "config": config}))
+        self.configured = True
+
+    def discard(self) -> None:
+        """Stop an early worker that will not be used: without its CONFIG it exits when the socket closes."""
+        self.sock.close()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
 
 
-def spawn(settings: Settings, *, render_schema: bool) -> Spawned:
-    """Start `<worker python> -m cog_py.worker` with one end of a socketpair."""
+def _start(python: str, cwd: str, config: dict[str, Any] | None) -> Spawned:
     parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     env = dict(os.environ)
     # The parent's own credentials are not the model's business: user code runs in the worker.
@@ -74,18 +96,42 @@ def spawn(settings: Settings, *, render_schema: bool) -> Spawned:
     for name, value in MALLOC_ENV.items():
         env.setdefault(name, value)
     env[protocol.ENV_FD] = str(child.fileno())
-    env[protocol.ENV_CONFIG] = json.dumps(worker_config(settings, render_schema=render_schema))
+    if config is not None:
+        env[protocol.ENV_CONFIG] = json.dumps(config)
+    else:
+        env.pop(protocol.ENV_CONFIG, None)
     env.setdefault("PYTHONUNBUFFERED", "1")
     # Nothing of the parent's environment is added to the worker's sys.path: it must see the
     # user's packages (and the stdlib-only SDK installed beside them), never fastapi/pydantic 2.
-    proc = subprocess.Popen(
-        [settings.worker_python, "-m", "cog_py.worker"],
-        pass_fds=(child.fileno(),),
-        env=env,
-        cwd=str(settings.project_dir),
-        stdin=subprocess.DEVNULL,
-    )
-    child.close()
-    return Spawned(proc, parent)
+    try:
+        proc = subprocess.Popen(
+            [python, "-m", "cog_py.worker"],
+            pass_fds=(child.fileno(),),
+            env=env,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+        )
+    except BaseException:
+        parent.close()
+        raise
+    finally:
+        child.close()
+    return Spawned(proc, parent, python=python, cwd=cwd)
 
 
+def spawn(settings: Settings, *, render_schema: bool) -> Spawned:
+    """Start `<worker python> -m cog_py.worker` with one end of a socketpair."""
+    return _start(settings.worker_python, str(settings.project_dir),
+                  worker_config(settings, render_schema=render_schema))
+
+
+def spawn_early() -> Spawned | None:
+    """Start the worker before the parent has read its settings: the worker's own imports (~30 ms
+    in an image) then overlap the parent's (settings, protocol: ~20 ms), and `configure()` sends
+    the configuration once it is known. The interpreter and directory are the ones the settings
+    will name (`COG_WORKER_PYTHON` or this python; the working directory); `__main__` checks that
+    and discards the worker otherwise. None when it cannot start (the normal spawn reports why)."""
+    try:
+        return _start(os.environ.get("COG_WORKER_PYTHON") or sys.executable, os.getcwd(), None)
+    except OSError:
+        return None

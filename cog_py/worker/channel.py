@@ -88,6 +88,21 @@ class Channel:
                 self._closed = True
                 os._exit(0)
 
+    def read_config(self) -> dict[str, Any] | None:
+        """The CONFIG frame the parent sends first when it started this worker before reading its
+        settings (`spawn.spawn_early`); None when the parent closed the socket instead."""
+        prefix = bytearray(protocol.PREFIX_SIZE)
+        if not _recv_exactly(self._sock, memoryview(prefix)):
+            return None
+        hlen, blen = protocol.PREFIX.unpack(prefix)
+        rest = bytearray(hlen + blen)
+        if not _recv_exactly(self._sock, memoryview(rest)):
+            return None
+        header = json.loads(bytes(rest[:hlen]))
+        if header.get("t") != protocol.CONFIG:
+            raise RuntimeError(f"the first frame from the parent is {header.get('t')!r}, not {protocol.CONFIG!r}")
+        return cast("dict[str, Any]", header["config"])
+
     def frames(self, before_wait: Callable[[], None] | None = None) -> Iterator[tuple[dict[str, Any], bytes]]:
         """Yield frames until the parent closes its end; `before_wait` runs before each blocking read.
 

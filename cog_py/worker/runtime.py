@@ -90,11 +90,14 @@ class Worker:
         return True
 
     def _boot(self) -> None:
-        from cog_py.worker.gpu import boot_check
-
         cfg = self.config
         self.log(f"Worker started (python {sys.version.split()[0]}, pid {os.getpid()})")
-        gpu = boot_check()
+        gpu = None
+        # gpu.py (dataclasses, subprocess, ctypes: ~5 ms) only when one of boot_check's variables is set.
+        if any(name in os.environ for name in ("COG_GPU", "COG_REQUIRE_GPU", "COG_GPU_PROBE")):
+            from cog_py.worker.gpu import boot_check
+
+            gpu = boot_check()
         if gpu is not None:
             for line in gpu.log_lines:
                 self.log(line)
@@ -109,6 +112,10 @@ class Worker:
 
         project = Path(cfg.get("project_dir") or os.getcwd())
         batch = cfg.get("batch") if cfg.get("mode", "predict") == "predict" else None
+        import gc
+
+        gc.freeze()   # what is loaded so far lives as long as the process: never scanned again
+        gc.enable()   # disabled by __main__ for the worker's own imports; the model's run with it
         try:
             self.loaded = load_predictor(cfg["ref"], project_dir=project, mode=cfg.get("mode", "predict"),
                                          batch=(batch[0], batch[1]) if batch else None)
@@ -375,9 +382,15 @@ class Worker:
 def main() -> None:
     """Entry point of `python -m cog_py.worker` (started by the server parent)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # the parent decides when we stop
-    config = json.loads(os.environ.pop(protocol.ENV_CONFIG, "{}"))
+    raw = os.environ.pop(protocol.ENV_CONFIG, None)
     fd = int(os.environ.pop(protocol.ENV_FD))
     channel = Channel(fd)
+    if raw is not None:
+        config = json.loads(raw)
+    else:   # started early (spawn.spawn_early): the imports above overlapped the parent's
+        config = channel.read_config()
+        if config is None:   # the parent decided not to serve (bad settings, --help)
+            os._exit(0)
     capture = Capture()
     capture.install()
     worker = Worker(config, channel, capture)

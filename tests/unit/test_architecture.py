@@ -23,6 +23,7 @@ LAYER_ORDER = ("base", "sdk", "core", "runtime", "app", "cli")
 LAYERS: dict[str, str] = {
     # base: no cog_py imports but each other's (errors, version, label keys, the UI protocol)
     "cog_py._version": "base",
+    "cog_py._record": "base",
     "cog_py.errors": "base",
     "cog_py.labels": "base",
     "cog_py.ui": "base",

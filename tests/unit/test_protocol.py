@@ -55,12 +55,35 @@ def test_each_message_kind_keeps_the_wire_header():
 
 
 def test_messages_are_frozen():
-    import dataclasses
-
     import pytest
 
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError, match="cannot assign to field 'status'"):
         protocol.Done("p1", "succeeded").status = "failed"  # type: ignore[misc]
+
+
+def test_what_the_parent_imports_before_the_spawn_is_small():
+    """The parent imports these before it spawns the worker (every ms there delays the model's
+    start): no dataclasses/inspect, typing, argparse (forgotten first: site may have imported them)."""
+    import subprocess
+    import sys
+
+    heavy = ("dataclasses", "inspect", "typing", "argparse", "tempfile", "shutil")
+    code = (f"import sys\nfor name in {heavy!r}: sys.modules.pop(name, None)\n"
+            "from cog_py.server.settings import load_settings, parse_args\n"
+            "load_settings(parse_args([]), {'COG_PREDICT_TYPE_STUB': 'predict.py:Predictor'})\n"
+            "import cog_py.server.spawn, cog_py.protocol\n"
+            f"print(sorted(set({heavy!r}) & set(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_the_unions_are_there_on_first_use():
+    import typing
+
+    assert typing.get_args(protocol.ToParent)[0] is protocol.SetupLog
+    assert protocol.Predict in typing.get_args(protocol.ToWorker)
+    with __import__("pytest").raises(AttributeError):
+        protocol.NoSuchThing  # type: ignore[attr-defined]  # noqa: B018
 
 
 def test_a_left_out_field_decodes_as_its_default():

@@ -21,5 +21,5 @@ ENV COG_SERVER_PYTHON=/opt/cog/server/bin/python COG_WORKER_PYTHON=/usr/local/bi
 WORKDIR /src
 EXPOSE 5000
 ENV COG_PREDICT_TYPE_STUB="predict.py:Predictor"
-CMD ["python", "-m", "cog.server.http"]
+CMD ["/opt/cog/server/bin/python", "-m", "cog_py.server"]
 COPY src/ /src/

@@ -24,5 +24,5 @@ RUN --mount=type=secret,id=a,target=/run/a --mount=type=secret,id=b,target=/run/
 WORKDIR /src
 EXPOSE 5000
 ENV COG_PREDICT_TYPE_STUB="predict.py:Predictor"
-CMD ["python", "-m", "cog.server.http"]
+CMD ["/opt/cog/server/bin/python", "-m", "cog_py.server"]
 COPY src/ /src/

@@ -23,5 +23,5 @@ RUN /usr/local/bin/python -m pip --python /opt/cog/server/bin/python install --n
 WORKDIR /src
 EXPOSE 5000
 ENV COG_PREDICT_TYPE_STUB="predict.py:Predictor"
-CMD ["python", "-m", "cog.server.http"]
+CMD ["/opt/cog/server/bin/python", "-m", "cog_py.server"]
 COPY src/ /src/

@@ -25,5 +25,5 @@ RUN mkdir -p /models
 WORKDIR /src
 EXPOSE 5000
 ENV COG_PREDICT_TYPE_STUB="predict.py:Predictor" COG_GPU="1"
-CMD ["python", "-m", "cog.server.http"]
+CMD ["/opt/cog/server/bin/python", "-m", "cog_py.server"]
 COPY src/ /src/

@@ -26,5 +26,5 @@ RUN nvcc --version && MAX_JOBS=4 pip install flash-attn==2.4.2 --no-build-isolat
 WORKDIR /src
 EXPOSE 5000
 ENV COG_PREDICT_TYPE_STUB="predict.py:Predictor" COG_GPU="1"
-CMD ["python", "-m", "cog.server.http"]
+CMD ["/opt/cog/server/bin/python", "-m", "cog_py.server"]
 COPY src/ /src/

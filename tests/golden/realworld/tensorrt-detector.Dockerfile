@@ -24,5 +24,5 @@ ENV COG_SERVER_PYTHON=/opt/cog/server/bin/python COG_WORKER_PYTHON=/opt/cog/pyth
 WORKDIR /src
 EXPOSE 5000
 ENV COG_PREDICT_TYPE_STUB="predict.py:Predictor" COG_GPU="1"
-CMD ["python", "-m", "cog.server.http"]
+CMD ["/opt/cog/server/bin/python", "-m", "cog_py.server"]
 COPY src/ /src/

@@ -79,7 +79,8 @@ def test_code_is_copied_last_and_tini_is_pid_1(project: Path) -> None:
     lines = text.splitlines()
     assert lines[-1] == "COPY src/ /src/"
     assert 'ENTRYPOINT ["/usr/bin/tini", "--"]' in lines
-    assert lines.index("WORKDIR /src") < lines.index('CMD ["python", "-m", "cog.server.http"]')
+    # The server's interpreter directly (the `cog.server.http` launcher would start a second one).
+    assert lines.index("WORKDIR /src") < lines.index('CMD ["/opt/cog/server/bin/python", "-m", "cog_py.server"]')
     assert not any(line.startswith("# syntax") or line.startswith("#syntax") for line in lines)
 
 

@@ -68,3 +68,16 @@ def test_batch_from_env_or_cog_yaml(tmp_path: Path):
                                        "COG_BATCH_MAX_WAIT_MS": "2.5"}, tmp_path)
     assert (s.batch_max_size, s.batch_max_wait_ms) == (4, 2.5)
     assert load_settings(parse_args([]), {"COG_PREDICT_TYPE_STUB": "p.py:P"}, tmp_path).batch_max_size is None
+
+
+def test_no_flags_reads_as_argparse_defaults_without_importing_argparse():
+    """An image's CMD passes no flags: the defaults come without argparse (imported before the spawn)."""
+    import subprocess
+    import sys
+
+    from cog_py.server.settings import parser
+
+    assert vars(parse_args([])) == vars(parser().parse_args([]))
+    code = "import sys; from cog_py.server.settings import parse_args; parse_args([]); print('argparse' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
