@@ -7,7 +7,6 @@ validates and renders the response), and the worker's bytes come back as the res
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import time
 from typing import Any, Awaitable, Callable
 
@@ -123,7 +122,7 @@ class Creator:
                                                        "created_at": protocol.iso(predict.created_at)}))
                 return
             pending.accepted = asyncio.get_running_loop().create_future()
-            predict = dataclasses.replace(predict, ack=True)
+            predict = protocol.Predict(predict.id, predict.created_at, predict.kind, predict.wh, predict.sse, True)
         runner.dispatch(pending, predict, raw)
         if sse:
             await stream_response(pending.stream, send, receive, replay=True,  # type: ignore[arg-type]
