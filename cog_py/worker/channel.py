@@ -103,8 +103,32 @@ class Channel:
             raise RuntimeError(f"the first frame from the parent is {header.get('t')!r}, not {protocol.CONFIG!r}")
         return cast("dict[str, Any]", header["config"])
 
-    def frames(self, before_wait: Callable[[], None] | None = None) -> Iterator[tuple[dict[str, Any], bytes]]:
-        """Yield frames until the parent closes its end; `before_wait` runs before each blocking read.
+    def read_on_loop(self, loop: Any, dispatch: Callable[[dict[str, Any], bytes], None],
+                     on_eof: Callable[[], None]) -> None:
+        """Read frames on `loop` (an asyncio loop, this thread's) as they arrive: `dispatch` each.
+
+        The socket stays blocking (other threads send on it with sendall); a read is only made
+        when the loop's selector says there is something to read, so it never waits.
+        """
+        sock = self._sock
+        decoder = protocol.FrameDecoder(json.loads)
+
+        def readable() -> None:
+            try:
+                data = sock.recv(1 << 16)
+            except OSError:
+                data = b""
+            if not data:
+                loop.remove_reader(sock.fileno())
+                on_eof()
+                return
+            for header, blob in decoder.feed(data):
+                dispatch(header, blob)
+
+        loop.add_reader(sock.fileno(), readable)
+
+    def frames(self) -> Iterator[tuple[dict[str, Any], bytes]]:
+        """Yield frames until the parent closes its end.
 
         A frame with a large blob (a big request body) is read straight into one bytearray
         of its final size, so the worker holds the body once; the consumer may free it early.
@@ -114,8 +138,6 @@ class Channel:
         prefix, prefix_size = protocol.PREFIX, protocol.PREFIX_SIZE
         buf = bytearray()
         while True:
-            if before_wait is not None:
-                before_wait()
             try:
                 # 64 KiB, not more: recv(n) allocates n bytes first, and a 1 MiB buffer is
                 # mmap-ed and unmapped on every call (+12 µs per frame on this machine).
@@ -138,8 +160,6 @@ class Channel:
                     have = end - bstart
                     blob[:have] = buf[bstart:end]
                     del buf[:]
-                    if before_wait is not None:
-                        before_wait()
                     if not _recv_exactly(sock, memoryview(blob)[have:]):
                         return
                     yield header, cast(bytes, blob)   # a bytearray: the executor frees it once parsed
@@ -153,12 +173,12 @@ class Channel:
                 del buf[:pos]
 
 def start_reader(channel: Channel, dispatch: Callable[[dict[str, Any], bytes], None],
-                 on_eof: Callable[[], None], before_wait: Callable[[], None] | None = None) -> threading.Thread:
+                 on_eof: Callable[[], None]) -> threading.Thread:
     """Read frames on a daemon thread, hand each to `dispatch`, call `on_eof` at the end."""
 
     def loop() -> None:
         try:
-            for header, blob in channel.frames(before_wait):
+            for header, blob in channel.frames():
                 dispatch(header, blob)
         finally:
             on_eof()

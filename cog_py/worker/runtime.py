@@ -36,11 +36,6 @@ class SetupFailed(Exception):
     pass
 
 
-def _run_all(items: list[tuple[Callable[..., None], tuple[Any, ...]]]) -> None:
-    for fn, args in items:
-        fn(*args)
-
-
 class Phase(str, enum.Enum):
     BOOTING = "BOOTING"      # GPU check, import, setup(); SETUP_LOG frames stream out
     READY = "READY"          # READY sent; predictions, cancels, snapshots and health checks served
@@ -62,9 +57,6 @@ class Worker:
         self.main_ident = threading.get_ident()
         self.pending_cancels: set[str] = set()
         self.batcher: Any = None                    # a worker.batch.Batcher for a batched predictor
-        # Async: what the reader thread read for the loop, handed over once per read of the socket
-        # (one wake-up of the loop for all the frames of a read, not one each).
-        self._for_loop: list[tuple[Callable[..., None], tuple[Any, ...]]] = []
         self.phase = Phase.BOOTING
 
     # -- boot -------------------------------------------------------------------------------
@@ -198,12 +190,14 @@ class Worker:
     # -- serve ------------------------------------------------------------------------------
     def serve(self) -> None:
         assert self.executor is not None
-        start_reader(self.channel, self.dispatch, self._parent_gone, before_wait=self._hand_over)
         if self.loop is not None:
+            # Async: the loop reads the socket itself (no reader thread, no hand-over between threads).
             self.executor.send = self._loop_sender(self.loop)
+            self.channel.read_on_loop(self.loop, self.dispatch, self._parent_gone)
             self.loop.run_forever()
             self.phase = Phase.EXITING
             return
+        start_reader(self.channel, self.dispatch, self._parent_gone)
         signal.signal(signal.SIGUSR1, self._on_sigusr1)
         executor = self.executor
         batcher = self.batcher
@@ -280,17 +274,17 @@ class Worker:
             shutil.rmtree(self.executor.tmpdir, ignore_errors=True)
 
     def dispatch(self, header: dict[str, Any], blob: bytes) -> None:
-        """Runs on the reader thread."""
+        """Runs on the reader thread (sync predictors) or on the loop (async ones)."""
         msg = protocol.decode_to_worker(header)
         assert self.executor is not None
         if type(msg) is protocol.Predict:   # a cancel may overtake it: see Executor.pending_cancels
             if self.loop is not None:
-                self._for_loop.append((self._spawn, (msg, blob)))
+                self._spawn(msg, blob)
             else:
                 self.queue.put((msg, blob))
         elif isinstance(msg, protocol.Cancel):
             if self.loop is not None:
-                self._for_loop.append((self._cancel_async, (msg.id,)))
+                self._cancel_async(msg.id)
             else:
                 self._cancel_sync(msg.id)
         elif isinstance(msg, protocol.SnapshotRequest):
@@ -299,15 +293,9 @@ class Worker:
             threading.Thread(target=self._healthcheck, args=(msg.seq,), daemon=True).start()
         elif isinstance(msg, protocol.Shutdown):
             if self.loop is not None:
-                self._for_loop.append((self.loop.stop, ()))
+                self.loop.stop()
             else:
                 self.queue.put(None)
-
-    def _hand_over(self) -> None:
-        """Runs on the reader thread before it waits for more: the loop gets what was read."""
-        if self._for_loop:
-            items, self._for_loop = self._for_loop, []
-            self.loop.call_soon_threadsafe(_run_all, items)  # type: ignore[union-attr]
 
     def _spawn(self, msg: protocol.Predict, blob: bytes) -> None:
         assert self.executor is not None

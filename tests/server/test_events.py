@@ -141,8 +141,14 @@ def test_secret_is_redacted(make_server, receiver):
                                                                                          "seconds": 1.0}}))
     thread.start()
     server.wait_for("BUSY", timeout=10)
-    snap = server.put("/predictions/s1", json={"input": {"token": "hunter2"}})
-    assert snap.status_code == 202
+    # BUSY: the parent sent it; until the worker has opened it, its snapshot is "starting" (no input).
+    deadline = time.monotonic() + 5
+    while True:
+        snap = server.put("/predictions/s1", json={"input": {"token": "hunter2"}})
+        assert snap.status_code == 202
+        if snap.json()["status"] != "starting" or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
     assert snap.json()["input"]["token"] == "**********"
     assert snap.json()["status"] == "processing"
     thread.join(10)
