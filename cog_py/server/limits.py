@@ -36,7 +36,12 @@ class ClientGone(Exception):
 
 def declared_length(scope: Scope) -> int | None:
     """The request's Content-Length, or None when absent or unreadable (chunked)."""
-    for name, value in scope["headers"]:
+    return header_length(scope["headers"])
+
+
+def header_length(headers: list[tuple[bytes, bytes]]) -> int | None:
+    """Content-Length from raw (lower-cased) headers, or None when absent or unreadable."""
+    for name, value in headers:
         if name == b"content-length":
             try:
                 return int(value)

@@ -19,6 +19,7 @@ import functools
 import logging
 from typing import Any
 
+from cog_py.server import limits
 from cog_py.server.asgi import FastPath
 from cog_py.server.runner import Pending
 
@@ -43,16 +44,6 @@ class QuickCycle:
         self.disconnected = False
         self.pending: Pending | None = None
         self.health = health
-
-
-def content_length(headers: list[tuple[bytes, bytes]]) -> int | None:
-    for name, value in headers:
-        if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
-    return None
 
 
 def with_quick_path(base: type[asyncio.Protocol], app: FastPath, max_request_bytes: int,
@@ -117,7 +108,7 @@ def with_quick_path(base: type[asyncio.Protocol], app: FastPath, max_request_byt
                     and parser.get_http_version() == "1.1" and not parser.should_upgrade()):
                 url, method = self.url, parser.get_method()
                 if url == b"/predictions" and method == b"POST":
-                    length = content_length(self.headers)
+                    length = limits.header_length(self.headers)
                     if length is not None and length <= limit:
                         self._begin("POST", url, health=False)
                         return
