@@ -22,8 +22,8 @@ from cog_py._version import __version__
 from cog_py.build import labelling
 from cog_py.build import plan as p
 from cog_py.build.cacert import load_ca_cert
-from cog_py.build.context import warn_if_large, write_context
-from cog_py.build.engine import Engine, ImageBuild, Say
+from cog_py.build.context import warn_if_large, write_code_archive, write_context
+from cog_py.build.engine import Engine, ImageBuild, LayerCommit, Say
 from cog_py.build.image import BuildSettings, BuiltImage, Prepared, image_name, prepare
 from cog_py.build.image_labels import image_labels
 from cog_py.build.schema import probe_command
@@ -162,14 +162,20 @@ class BuildJob:
         return labelling.fingerprint(parts)
 
     def _code(self, prep: Prepared, deps_id: str, tag: str, labels: dict[str, str], schema_json: str | None) -> str:
-        copy_source = prep.plan.copy_source
-        dockerfile = labelling.code_dockerfile(deps_id, labels, copy_source=copy_source, schema=schema_json is not None)
+        """The code, the schema file and the labels on the dependency image, as `tag`: one layer
+        committed on it (what `labelling.code_dockerfile` would build, without a build)."""
         generated: dict[str, bytes] = {}
         if schema_json is not None:
-            where = labelling.SCHEMA_IN_SOURCE if copy_source else labelling.SCHEMA_IN_CONTEXT
-            generated[where] = schema_json.encode()
-        context = self._context(prep, dockerfile, generated, {}, deps=False)
-        built = self._build(prep, tag, dockerfile, context)
+            generated[labelling.SCHEMA_IN_SOURCE] = schema_json.encode()
+        warn_if_large(prep.project, self.say)
+        if self.settings.progress != "quiet":
+            self.say("Adding the code and the labels to the dependency image...")
+        archive = write_code_archive(prep.plan, prep.project, generated=generated)
+        try:
+            built = self.engine.commit_layer(LayerCommit(
+                parent=deps_id, tag=tag, archive=archive, labels=labels, created_by=labelling.CODE_LAYER_NOTE))
+        finally:
+            archive.close()
         self._untag_temps()   # the dependency image is now a parent: untagging keeps it
         return built
 

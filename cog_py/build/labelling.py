@@ -25,6 +25,8 @@ SCHEMA_IN_IMAGE = "/src/.cog/openapi_schema.json"
 SCHEMA_IN_CONTEXT = "cog/openapi_schema.json"
 SCHEMA_IN_SOURCE = "src/.cog/openapi_schema.json"   # inside the code copy
 CODE_COPY = "COPY src/ /src/"
+# The code layer's line in `docker history` (it is committed, not built: docker/layers.py).
+CODE_LAYER_NOTE = "#(nop) COPY src/ /src/ (cog_py: the code, the schema file and the labels)"
 
 
 @dataclass(frozen=True)
