@@ -2,10 +2,11 @@
 
 A release image is built in two parts (see build/labelling.py): the dependency image (the
 Dockerfile up to the code copy), remembered with its `pip freeze` under a key of everything that
-decides it, and on top of it one short build that adds the schema file, the labels and the code
-under the final name. A code-only rebuild finds the dependency image and runs only the short
-build. When the schema must come from inside the image (the static reader gave up), the short
-build goes to a temporary tag, the schema is read there, and a label step names the result.
+decides it, and on top of it one committed layer (`Engine.commit_layer`, no Dockerfile build)
+that adds the schema file, the labels and the code under the final name. A code-only rebuild
+finds the dependency image and makes only that layer. When the schema must come from inside the
+image (the static reader gave up), the code layer goes to a temporary tag, the schema is read
+there, and a second committed layer (the schema file and the labels) names the result.
 A failed build never leaves a half-made image under the final name.
 """
 
@@ -105,15 +106,14 @@ class BuildJob:
         else:
             temp = f"cog-py-tmp:{uuid.uuid4().hex[:16]}"
             try:
-                self._code(prep, deps.deps_id, temp, {}, None)
+                temp_id = self._code(prep, deps.deps_id, temp, {}, None)
                 self.say(f"Reading the schema inside the image ({prep.schema.reason})...")
                 doc = self._probe(temp, None)
                 schema_json = openapi_json(doc)
                 labels = self._labels(prep, schema_json, deps.freeze)
                 self.say("Adding labels to image...")
-                dockerfile = labelling.label_stage_dockerfile(temp, labels)
-                context = labelling.label_stage_context(dockerfile, schema_json)
-                self._build(prep, self.name, dockerfile, context, quiet=True)
+                self._commit(prep, temp_id, self.name, labels, schema_json, source=False,
+                             note=labelling.LABEL_LAYER_NOTE)
             finally:
                 self.engine.untag(temp)
         _write_project_schema(self.config.project_dir, schema_json)
@@ -163,21 +163,25 @@ class BuildJob:
 
     def _code(self, prep: Prepared, deps_id: str, tag: str, labels: dict[str, str], schema_json: str | None) -> str:
         """The code, the schema file and the labels on the dependency image, as `tag`: one layer
-        committed on it (what `labelling.code_dockerfile` would build, without a build)."""
-        generated: dict[str, bytes] = {}
-        if schema_json is not None:
-            generated[labelling.SCHEMA_IN_SOURCE] = schema_json.encode()
+        committed on it (what `labelling.code_dockerfile` describes, without a Dockerfile build)."""
         warn_if_large(prep.project, self.say)
         if self.settings.progress != "quiet":
             self.say("Adding the code and the labels to the dependency image...")
-        archive = write_code_archive(prep.plan, prep.project, generated=generated)
-        try:
-            built = self.engine.commit_layer(LayerCommit(
-                parent=deps_id, tag=tag, archive=archive, labels=labels, created_by=labelling.CODE_LAYER_NOTE))
-        finally:
-            archive.close()
+        built = self._commit(prep, deps_id, tag, labels, schema_json, source=True, note=labelling.CODE_LAYER_NOTE)
         self._untag_temps()   # the dependency image is now a parent: untagging keeps it
         return built
+
+    def _commit(self, prep: Prepared, parent: str, tag: str, labels: dict[str, str], schema_json: str | None, *,
+                source: bool, note: str) -> str:
+        generated: dict[str, bytes] = {}
+        if schema_json is not None:
+            generated[labelling.SCHEMA_IN_SOURCE] = schema_json.encode()
+        archive = write_code_archive(prep.plan, prep.project, generated=generated, source=source)
+        try:
+            return self.engine.commit_layer(LayerCommit(parent=parent, tag=tag, archive=archive, labels=labels,
+                                                        created_by=note))
+        finally:
+            archive.close()
 
     def _untag_temps(self) -> None:
         while self._temps:
