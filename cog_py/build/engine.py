@@ -88,15 +88,14 @@ class DockerEngine:
         self._client = client
         self.api = api if client is None else None
         self._owns_client = False
+        self._by_id: dict[str, dict[str, Any]] = {}   # inspected images, by the ID they were asked by
 
     @classmethod
     def from_env(cls) -> DockerEngine:
         from cog_py.docker.engine_api import EngineAPI
 
-        api = EngineAPI.from_env()
-        if api is not None:
-            api.ping()   # the reachability check, as connect() makes it
-        return cls(None, api)
+        # No ping: the first call says "cannot reach the Docker engine" as connect() would.
+        return cls(None, EngineAPI.from_env())
 
     @property
     def client(self) -> Any:
@@ -137,14 +136,19 @@ class DockerEngine:
 
         if self.api is not None:
             return layers.commit_layer(self.api, request.parent, request.tag, request.archive,
-                                       labels=request.labels, created_by=request.created_by)
+                                       labels=request.labels, created_by=request.created_by,
+                                       parent=self._by_id.get(request.parent))
         return layers.commit_layer_sdk(self.client, request.parent, request.tag, request.archive,
                                        labels=request.labels, created_by=request.created_by)
 
     def image_id(self, ref: str) -> str | None:
         if self.api is not None:
             found = self.api.inspect_image(ref)
-            return None if found is None else str(found["Id"])
+            if found is None:
+                return None
+            if _is_id(ref):   # an ID names the same image for good: a later commit on it needs no inspect
+                self._by_id[ref] = found
+            return str(found["Id"])
         from cog_py.docker import images
 
         return images.image_id(self.client, ref)
@@ -179,3 +183,8 @@ class DockerEngine:
         from cog_py.docker import images
 
         return images.run_capture(self.client, image, command, what=what, volumes=volumes)
+
+
+def _is_id(ref: str) -> bool:
+    digits = ref[len("sha256:"):] if ref.startswith("sha256:") else ref
+    return len(digits) >= 12 and all(c in "0123456789abcdef" for c in digits)

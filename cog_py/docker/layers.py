@@ -46,10 +46,11 @@ def _split(tag: str) -> tuple[str, str]:
 
 
 def commit_layer(api: EngineAPI, parent_id: str, tag: str, archive: IO[bytes], *,
-                 labels: Mapping[str, str], created_by: str = "") -> str:
-    """`archive` extracted at `/` on image `parent_id`, committed as `tag`; the new image's ID."""
+                 labels: Mapping[str, str], created_by: str = "", parent: Mapping[str, Any] | None = None) -> str:
+    """`archive` extracted at `/` on image `parent_id`, committed as `tag`; the new image's ID.
+    `parent`: the parent's inspect when the caller has it already."""
     doing = f"adding the code to {tag}"
-    parent = api.inspect_image(parent_id)
+    parent = parent if parent is not None else api.inspect_image(parent_id)
     if parent is None:
         raise DockerError(f"{doing}: image not found ({parent_id})")
     config = image_config(parent, parent_id, labels)
