@@ -182,9 +182,15 @@ def main() -> int:
         history = _layers(client, TAG)
         user_pkgs = sum(h["Size"] for h in history if "/tmp/requirements.txt" in (h.get("CreatedBy") or "")
                         and "pip install" in (h.get("CreatedBy") or ""))
-        # The code layer: committed by cog_py ("COPY src/ /src/ (cog_py: ...)") or a builder's COPY.
-        source = sum(h["Size"] for h in history[:8] if any(
-            mark in (h.get("CreatedBy") or "") for mark in ("COPY dir:", "COPY file:", "COPY src/ /src/")))
+        # The code layer(s) above the dependency image's last instruction (its CMD): committed by
+        # cog_py ("COPY src/ /src/ (cog_py: ...)") or a builder's COPY.
+        source = 0
+        for h in history:
+            created_by = h.get("CreatedBy") or ""
+            if "CMD [" in created_by:
+                break
+            if any(mark in created_by for mark in ("COPY dir:", "COPY file:", "COPY src/ /src/")):
+                source += h["Size"]
         runtime = image_size - base_size - user_pkgs - source
         report = {
             "example": args.example,
