@@ -119,3 +119,43 @@ def test_a_code_edit_is_one_committed_layer_equal_to_the_dockerfile_build(
                 engine.images.remove(name, force=True)
             except Exception:  # noqa: BLE001 - best-effort cleanup
                 pass
+
+
+@pytest.mark.timeout(300)
+def test_the_sdk_path_for_an_engine_not_on_a_unix_socket_makes_the_same_layer(engine: Any, base_image_311: str) -> None:
+    from cog_py.docker import layers
+    from cog_py.docker.engine_api import EngineAPI
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        info = tarfile.TarInfo("src/predict.py")
+        data = b"print('hi')\n"
+        info.size = len(data)
+        info.mode = 0o644
+        tar.addfile(info, io.BytesIO(data))
+    base = engine.images.get(base_image_311)
+    freeze = "a==1\nb==2\n"
+    tags = (f"{PREFIX}sdk-layer:1", f"{PREFIX}api-layer:1")
+    try:
+        made = layers.commit_layer_sdk(engine, base.id, tags[0], buf, labels={keys.COG_PIP_FREEZE: freeze},
+                                       created_by=labelling.CODE_LAYER_NOTE)
+        api = EngineAPI.from_env()
+        assert api is not None
+        try:
+            layers.commit_layer(api, base.id, tags[1], buf, labels={keys.COG_PIP_FREEZE: freeze},
+                                created_by=labelling.CODE_LAYER_NOTE)
+        finally:
+            api.close()
+        sdk, ours = engine.images.get(tags[0]), engine.images.get(tags[1])
+        assert sdk.id == made and sdk.labels[keys.COG_PIP_FREEZE] == freeze
+        assert sdk.attrs["Config"] == ours.attrs["Config"]
+        assert {k: v for k, v in sdk.attrs["Config"].items() if k not in ("Labels", "Image")} == {
+            k: v for k, v in base.attrs["Config"].items() if k not in ("Labels", "Image")}
+        assert run_to_completion(engine, tags[0], ["cat", "/src/predict.py"], entrypoint=[]) == data
+        assert "COPY src/ /src/" in engine.api.history(tags[0])[0]["CreatedBy"]
+    finally:
+        for name in tags:
+            try:
+                engine.images.remove(name, force=True)
+            except Exception:  # noqa: BLE001 - best-effort cleanup
+                pass
