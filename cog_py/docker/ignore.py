@@ -6,10 +6,9 @@ into a regular expression): `*` is any run of characters but `/`, `?` one charac
 components (also none); a pattern is cleaned like a path (`./`, `//`, `..`, a leading and a
 trailing `/` do not count) and matched against the whole relative path; a path is excluded when
 the last pattern that matches it, or one of its parent directories, is not a `!` exception.
-Matching is case-sensitive, as on Linux. As the docker SDK's context walk did before (and the
-build of a context from a project still does), `.dockerignore` and `Dockerfile` at the top
-always stay in. An excluded directory is not descended into unless an exception pattern names
-something below it.
+Matching is case-sensitive, as on Linux. As the docker SDK's context walk did before,
+`.dockerignore` and `Dockerfile` at the top always stay in. An excluded directory is not
+descended into unless an exception pattern names something below it.
 
 (Before this module the docker SDK's `exclude_paths` did the matching; importing it costs a code-
 only `cog build` ~70 ms. The unit tests compare both on the same patterns.)
