@@ -19,7 +19,6 @@ from collections.abc import Mapping
 from typing import IO, Any
 
 from cog_py.docker.engine_api import EngineAPI
-from cog_py.docker.registry import parse_ref
 from cog_py.errors import DockerError
 
 
@@ -41,8 +40,13 @@ def _create_config(config: Mapping[str, Any], parent_id: str, created_by: str) -
 
 
 def _split(tag: str) -> tuple[str, str]:
-    ref = parse_ref(tag)
-    return ref.repository, ref.tag
+    """`repo[:tag]` -> (repo, tag or "latest"); a registry's `host:port/` is part of the repo.
+    (registry.parse_ref says the same, and more: a code-only build spares its import.)"""
+    last = tag.rsplit("/", 1)[-1]
+    if ":" in last:
+        name, version = last.split(":", 1)
+        return tag[: len(tag) - len(last)] + name, version
+    return tag, "latest"
 
 
 def commit_layer(api: EngineAPI, parent_id: str, tag: str, archive: IO[bytes], *,

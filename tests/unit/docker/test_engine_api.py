@@ -173,3 +173,12 @@ def test_a_parent_without_a_command_gets_none_of_ours() -> None:
     config = layers.image_config({"Id": "sha256:p", "Config": {"Env": ["A=1"]}}, "sha256:p", {"k": "v"})
     assert "Cmd" not in layers._create_config(config, "sha256:p", "#(nop) COPY")
     assert config == {"Env": ["A=1"], "Labels": {"k": "v"}, "Image": "sha256:p"}
+
+
+@pytest.mark.parametrize("tag", ["me/model", "me/model:1", "model", "127.0.0.1:5100/a/b:v2", "localhost:5000/x",
+                                 "cog-py-tmp:0123abcd", "r8.im/u/m:v1"])
+def test_the_commit_splits_a_name_as_the_registry_module_does(tag: str) -> None:
+    from cog_py.docker.registry import parse_ref
+
+    ref = parse_ref(tag)
+    assert layers._split(tag) == (ref.repository, ref.tag)
