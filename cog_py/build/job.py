@@ -13,11 +13,13 @@ A failed build never leaves a half-made image under the final name.
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Generic, TypeVar
 
 from cog_py._version import __version__
 from cog_py.build import labelling
@@ -26,7 +28,7 @@ from cog_py.build.cacert import load_ca_cert
 from cog_py.build.context import warn_if_large, write_code_archive, write_context
 from cog_py.build.engine import Engine, ImageBuild, LayerCommit, Say
 from cog_py.build.image import BuildSettings, BuiltImage, Prepared, image_name, prepare
-from cog_py.build.image_labels import image_labels
+from cog_py.build.image_labels import git_labels, image_labels
 from cog_py.build.schema import probe_command
 from cog_py.build.secrets import cli_form
 from cog_py.build.wheel import runtime_wheel, server_wheels
@@ -60,6 +62,8 @@ class BuildJob:
         self.started = time.monotonic()
         self._prep: Prepared | None = None
         self._temps: list[str] = []   # temporary tags to remove once the final image is there
+        # The OCI labels' git commands (up to four processes) run while the build is prepared.
+        self._git = _Background(lambda: git_labels(config.project_dir)) if settings.mode == "release" else None
 
     def prepare(self) -> Prepared:
         """Schema, plan and Dockerfile: everything decided before the engine is involved."""
@@ -188,7 +192,8 @@ class BuildJob:
             self.engine.untag(self._temps.pop())
 
     def _labels(self, prep: Prepared, schema_json: str, freeze: str) -> dict[str, str]:
-        return image_labels(self.config, prep.plan, schema_json=schema_json, pip_freeze=freeze)
+        git = self._git.result() if self._git is not None else None
+        return image_labels(self.config, prep.plan, schema_json=schema_json, pip_freeze=freeze, git=git)
 
     # -- engine calls --------------------------------------------------------------------------
 
@@ -231,6 +236,33 @@ class BuildJob:
             warn_if_large(prep.project, self.say)
         return write_context(prep.plan, dockerfile, prep.project, generated=generated, files=files,
                              source=source, deps=deps)
+
+
+T = TypeVar("T")
+
+
+class _Background(Generic[T]):
+    """`fn()` on a daemon thread; `result()` waits for it (and raises what it raised)."""
+
+    def __init__(self, fn: Callable[[], T]) -> None:
+        self._fn = fn
+        self._value: T | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="cog-py-git-labels", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._value = self._fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to result()
+            self._error = exc
+
+    def result(self) -> T:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._value is not None
+        return self._value
 
 
 def _parse_schema(out: str) -> dict[str, Any]:

@@ -220,3 +220,17 @@ def test_dev_mode_builds_the_whole_dockerfile_once_under_the_name(project: Path)
     built = BuildJob(config, settings, Quiet()).run(engine)
     assert [b.tag for b in engine.builds] == ["me/dev"] and engine.runs == [] and engine.commits == []
     assert built.labels == {} and io is not None
+
+
+def test_the_git_labels_are_read_beside_the_build_and_land_on_the_image(project: Path) -> None:
+    import subprocess
+
+    for cmd in (["init", "-q"], ["add", "-A"], ["-c", "user.email=t@e", "-c", "user.name=t", "commit", "-qm", "x"]):
+        subprocess.run(["git", *cmd], cwd=project, check=True, capture_output=True)
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=project, check=True, capture_output=True,
+                          text=True).stdout.strip()
+    engine = FakeEngine()
+    built = _run(project, engine)
+    assert built.labels[keys.OCI_REVISION] == head == engine.commits[0].labels[keys.OCI_REVISION]
+    dev = BuildJob(make_config(project), replace(BuildSettings(tag="me/dev"), mode="dev"), Quiet())
+    assert dev._git is None   # a dev image has no labels: no git commands
