@@ -97,10 +97,10 @@ class EngineAPI:
                 self._conn.close()
                 raise unreachable(_reason(exc, self.path)) from exc
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as exc:
-                # A kept-alive connection the engine closed meanwhile: one fresh try (before
-                # the body was read, so nothing was done twice that a retry would repeat).
+                # A kept-alive connection the engine closed meanwhile: one fresh try, for the
+                # requests that change nothing twice (inspect, delete).
                 self._conn.close()
-                if attempt == 2 or not (body is None or isinstance(body, bytes)):
+                if attempt == 2 or method not in ("GET", "DELETE"):
                     raise DockerError(f"{doing}: the engine closed the connection ({exc})", hint=ENGINE_HINT) from exc
             except OSError as exc:
                 self._conn.close()

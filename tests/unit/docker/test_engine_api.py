@@ -31,6 +31,7 @@ class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True
     calls: list[tuple[str, str, bytes]]
     close_after: set[str]
+    drop_once: set[str]   # close the connection without an answer, once
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -45,6 +46,10 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         self.server.calls.append((self.command, self.path, body))
         path = self.path.split("?", 1)[0]
+        if path in self.server.drop_once:
+            self.server.drop_once.discard(path)
+            self.close_connection = True
+            return
         status, payload = 404, {"message": "No such image: nope:1"}
         if path == "/_ping":
             status, payload = 200, "OK"
@@ -78,6 +83,7 @@ def server(tmp_path: Path) -> Iterator[_Server]:
     srv = _Server(path, _Handler)
     srv.calls = []
     srv.close_after = set()
+    srv.drop_once = set()
     thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
@@ -131,6 +137,17 @@ def test_a_connection_the_engine_closed_is_opened_again(server: _Server) -> None
     api = EngineAPI(server.server_address)  # type: ignore[arg-type]
     api.ping()
     assert api.inspect_image(PID) == PARENT
+    api.close()
+
+
+def test_a_dropped_connection_is_retried_only_for_a_request_that_changes_nothing(server: _Server) -> None:
+    api = EngineAPI(server.server_address)  # type: ignore[arg-type]
+    server.drop_once = {f"/images/{PID}/json", "/containers/create"}
+    assert api.inspect_image(PID) == PARENT   # asked again on a new connection
+    with pytest.raises(DockerError) as err:
+        api.create_container({"Image": PID}, doing="adding the code to me/model")
+    assert err.value.message.startswith("adding the code to me/model: the engine closed the connection")
+    assert [c[1] for c in server.calls].count("/containers/create") == 1   # never sent twice
     api.close()
 
 
