@@ -197,11 +197,10 @@ class BuildJob:
 
     # -- engine calls --------------------------------------------------------------------------
 
-    def _build(self, prep: Prepared, tag: str, dockerfile: str, context: IO[bytes], *, buildkit: bool = False,
-               quiet: bool = False) -> str:
+    def _build(self, prep: Prepared, tag: str, dockerfile: str, context: IO[bytes], *, buildkit: bool = False) -> str:
         request = ImageBuild(
             tag=tag, dockerfile=dockerfile, context=context, base_image=prep.plan.base_image,
-            no_cache=self.settings.no_cache, progress="quiet" if quiet else self.settings.progress,
+            no_cache=self.settings.no_cache, progress=self.settings.progress,
             secrets=tuple(cli_form(s) for s in prep.secrets) if buildkit else (),
             # Always passed: the classic builder keys cached RUN steps on the build args given.
             build_args=labelling.BUILD_ARGS, buildkit=buildkit,
@@ -231,11 +230,10 @@ class BuildJob:
         return DepsInputs(generated=generated, files=files)
 
     def _context(self, prep: Prepared, dockerfile: str, generated: dict[str, bytes], files: dict[str, Path], *,
-                 source: bool = True, deps: bool = True) -> IO[bytes]:
+                 source: bool = True) -> IO[bytes]:
         if source:
             warn_if_large(prep.project, self.say)
-        return write_context(prep.plan, dockerfile, prep.project, generated=generated, files=files,
-                             source=source, deps=deps)
+        return write_context(prep.plan, dockerfile, prep.project, generated=generated, files=files, source=source)
 
 
 T = TypeVar("T")
