@@ -134,3 +134,23 @@ def write_context(
             _add_file(tar, name, path)
     out.seek(0)
     return out
+
+
+def write_code_archive(plan: p.BuildPlan, project: ProjectFiles, *, generated: Mapping[str, bytes],
+                       source: bool = True) -> IO[bytes]:
+    """A temporary tar of what a code build's `COPY src/ /src/` copies, named from `/` (`src/...`):
+    the project's files (less weights and local wheels) and `generated` (context path -> content,
+    under `src/`); `source=False`: `generated` only. Extracted at `/` on the dependency image
+    (docker/layers.py); the caller closes it.
+    """
+    moved = set(plan.weights) | set(plan.local_artifacts)
+    out = tempfile.TemporaryFile(prefix="cog-py-code-")
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        if plan.copy_source and source:
+            for rel in project.paths:
+                if rel not in moved:
+                    _add_file(tar, f"{p.CTX_SOURCE}/{rel}", project.root / rel)
+        for name, data in sorted(generated.items()):
+            _add_bytes(tar, name, data)
+    out.seek(0)
+    return out

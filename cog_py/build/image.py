@@ -128,13 +128,11 @@ def build_image(config: Config, settings: BuildSettings, ui: UI, *, client: Any 
     job.prepare()   # config and schema mistakes are reported before the engine is reached
     if client is not None:
         return job.run(DockerEngine(client))
-    from cog_py.docker.client import connect
-
-    client = connect()
+    engine = DockerEngine.from_env()   # the docker SDK is connected only if a step needs it
     try:
-        return job.run(DockerEngine(client))
+        return job.run(engine)
     finally:
-        client.close()
+        engine.close()
 
 
 __all__ = ["BuildSettings", "BuiltImage", "build_image", "image_name", "prepare", "__version__"]

@@ -94,8 +94,8 @@ def git_labels(project_dir: Path, environ: Mapping[str, str] = os.environ) -> di
 
 
 def image_labels(config: Config, plan: BuildPlan, *, schema_json: str, pip_freeze: str,
-                 now: datetime | None = None) -> dict[str, str]:
-    """Every label of a release image."""
+                 now: datetime | None = None, git: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Every label of a release image; `git`: `git_labels(config.project_dir)` when already read."""
     created = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
     return {
         keys.COG_VERSION: __version__,
@@ -103,5 +103,5 @@ def image_labels(config: Config, plan: BuildPlan, *, schema_json: str, pip_freez
         keys.COG_OPENAPI_SCHEMA: schema_json,
         keys.COG_PIP_FREEZE: pip_freeze,
         keys.OCI_CREATED: created,
-        **git_labels(config.project_dir),
+        **(git if git is not None else git_labels(config.project_dir)),
     }

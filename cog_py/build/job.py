@@ -2,30 +2,33 @@
 
 A release image is built in two parts (see build/labelling.py): the dependency image (the
 Dockerfile up to the code copy), remembered with its `pip freeze` under a key of everything that
-decides it, and on top of it one short build that adds the schema file, the labels and the code
-under the final name. A code-only rebuild finds the dependency image and runs only the short
-build. When the schema must come from inside the image (the static reader gave up), the short
-build goes to a temporary tag, the schema is read there, and a label step names the result.
+decides it, and on top of it one committed layer (`Engine.commit_layer`, no Dockerfile build)
+that adds the schema file, the labels and the code under the final name. A code-only rebuild
+finds the dependency image and makes only that layer. When the schema must come from inside the
+image (the static reader gave up), the code layer goes to a temporary tag, the schema is read
+there, and a second committed layer (the schema file and the labels) names the result.
 A failed build never leaves a half-made image under the final name.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Generic, TypeVar
 
 from cog_py._version import __version__
 from cog_py.build import labelling
 from cog_py.build import plan as p
 from cog_py.build.cacert import load_ca_cert
-from cog_py.build.context import warn_if_large, write_context
-from cog_py.build.engine import Engine, ImageBuild, Say
+from cog_py.build.context import warn_if_large, write_code_archive, write_context
+from cog_py.build.engine import Engine, ImageBuild, LayerCommit, Say
 from cog_py.build.image import BuildSettings, BuiltImage, Prepared, image_name, prepare
-from cog_py.build.image_labels import image_labels
+from cog_py.build.image_labels import git_labels, image_labels
 from cog_py.build.schema import probe_command
 from cog_py.build.secrets import cli_form
 from cog_py.build.wheel import runtime_wheel, server_wheels
@@ -59,6 +62,8 @@ class BuildJob:
         self.started = time.monotonic()
         self._prep: Prepared | None = None
         self._temps: list[str] = []   # temporary tags to remove once the final image is there
+        # The OCI labels' git commands (up to four processes) run while the build is prepared.
+        self._git = _Background(lambda: git_labels(config.project_dir)) if settings.mode == "release" else None
 
     def prepare(self) -> Prepared:
         """Schema, plan and Dockerfile: everything decided before the engine is involved."""
@@ -105,15 +110,14 @@ class BuildJob:
         else:
             temp = f"cog-py-tmp:{uuid.uuid4().hex[:16]}"
             try:
-                self._code(prep, deps.deps_id, temp, {}, None)
+                temp_id = self._code(prep, deps.deps_id, temp, {}, None)
                 self.say(f"Reading the schema inside the image ({prep.schema.reason})...")
                 doc = self._probe(temp, None)
                 schema_json = openapi_json(doc)
                 labels = self._labels(prep, schema_json, deps.freeze)
                 self.say("Adding labels to image...")
-                dockerfile = labelling.label_stage_dockerfile(temp, labels)
-                context = labelling.label_stage_context(dockerfile, schema_json)
-                self._build(prep, self.name, dockerfile, context, quiet=True)
+                self._commit(prep, temp_id, self.name, labels, schema_json, source=False,
+                             note=labelling.LABEL_LAYER_NOTE)
             finally:
                 self.engine.untag(temp)
         _write_project_schema(self.config.project_dir, schema_json)
@@ -162,31 +166,41 @@ class BuildJob:
         return labelling.fingerprint(parts)
 
     def _code(self, prep: Prepared, deps_id: str, tag: str, labels: dict[str, str], schema_json: str | None) -> str:
-        copy_source = prep.plan.copy_source
-        dockerfile = labelling.code_dockerfile(deps_id, labels, copy_source=copy_source, schema=schema_json is not None)
-        generated: dict[str, bytes] = {}
-        if schema_json is not None:
-            where = labelling.SCHEMA_IN_SOURCE if copy_source else labelling.SCHEMA_IN_CONTEXT
-            generated[where] = schema_json.encode()
-        context = self._context(prep, dockerfile, generated, {}, deps=False)
-        built = self._build(prep, tag, dockerfile, context)
+        """The code, the schema file and the labels on the dependency image, as `tag`: one layer
+        committed on it (what `labelling.code_dockerfile` describes, without a Dockerfile build)."""
+        warn_if_large(prep.project, self.say)
+        if self.settings.progress != "quiet":
+            self.say("Adding the code and the labels to the dependency image...")
+        built = self._commit(prep, deps_id, tag, labels, schema_json, source=True, note=labelling.CODE_LAYER_NOTE)
         self._untag_temps()   # the dependency image is now a parent: untagging keeps it
         return built
+
+    def _commit(self, prep: Prepared, parent: str, tag: str, labels: dict[str, str], schema_json: str | None, *,
+                source: bool, note: str) -> str:
+        generated: dict[str, bytes] = {}
+        if schema_json is not None:
+            generated[labelling.SCHEMA_IN_SOURCE] = schema_json.encode()
+        archive = write_code_archive(prep.plan, prep.project, generated=generated, source=source)
+        try:
+            return self.engine.commit_layer(LayerCommit(parent=parent, tag=tag, archive=archive, labels=labels,
+                                                        created_by=note))
+        finally:
+            archive.close()
 
     def _untag_temps(self) -> None:
         while self._temps:
             self.engine.untag(self._temps.pop())
 
     def _labels(self, prep: Prepared, schema_json: str, freeze: str) -> dict[str, str]:
-        return image_labels(self.config, prep.plan, schema_json=schema_json, pip_freeze=freeze)
+        git = self._git.result() if self._git is not None else None
+        return image_labels(self.config, prep.plan, schema_json=schema_json, pip_freeze=freeze, git=git)
 
     # -- engine calls --------------------------------------------------------------------------
 
-    def _build(self, prep: Prepared, tag: str, dockerfile: str, context: IO[bytes], *, buildkit: bool = False,
-               quiet: bool = False) -> str:
+    def _build(self, prep: Prepared, tag: str, dockerfile: str, context: IO[bytes], *, buildkit: bool = False) -> str:
         request = ImageBuild(
             tag=tag, dockerfile=dockerfile, context=context, base_image=prep.plan.base_image,
-            no_cache=self.settings.no_cache, progress="quiet" if quiet else self.settings.progress,
+            no_cache=self.settings.no_cache, progress=self.settings.progress,
             secrets=tuple(cli_form(s) for s in prep.secrets) if buildkit else (),
             # Always passed: the classic builder keys cached RUN steps on the build args given.
             build_args=labelling.BUILD_ARGS, buildkit=buildkit,
@@ -216,11 +230,37 @@ class BuildJob:
         return DepsInputs(generated=generated, files=files)
 
     def _context(self, prep: Prepared, dockerfile: str, generated: dict[str, bytes], files: dict[str, Path], *,
-                 source: bool = True, deps: bool = True) -> IO[bytes]:
+                 source: bool = True) -> IO[bytes]:
         if source:
             warn_if_large(prep.project, self.say)
-        return write_context(prep.plan, dockerfile, prep.project, generated=generated, files=files,
-                             source=source, deps=deps)
+        return write_context(prep.plan, dockerfile, prep.project, generated=generated, files=files, source=source)
+
+
+T = TypeVar("T")
+
+
+class _Background(Generic[T]):
+    """`fn()` on a daemon thread; `result()` waits for it (and raises what it raised)."""
+
+    def __init__(self, fn: Callable[[], T]) -> None:
+        self._fn = fn
+        self._value: T | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="cog-py-git-labels", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._value = self._fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to result()
+            self._error = exc
+
+    def result(self) -> T:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._value is not None
+        return self._value
 
 
 def _parse_schema(out: str) -> dict[str, Any]:

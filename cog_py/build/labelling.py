@@ -6,15 +6,15 @@ code copy) and, `FROM` that image, the schema file, the labels and the code. Lab
 change it. So the freeze is remembered with the ID of the dependency image, under a key made of
 everything that decides that image (the Dockerfile, the generated context files, our runtime,
 the base image's ID). A code-only rebuild finds the key, checks the engine still has the image,
-and builds only the last part: as little as a plain `FROM image` + `COPY` of the code.
+and makes only the last part: one layer committed on that image (docker/layers.py: a container
+created from it, the code tar extracted into it, committed with the labels), less than even a
+plain `FROM image` + `COPY` build. `code_dockerfile` is the Dockerfile that layer stands for.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
-import tarfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +25,9 @@ SCHEMA_IN_IMAGE = "/src/.cog/openapi_schema.json"
 SCHEMA_IN_CONTEXT = "cog/openapi_schema.json"
 SCHEMA_IN_SOURCE = "src/.cog/openapi_schema.json"   # inside the code copy
 CODE_COPY = "COPY src/ /src/"
+# The code layer's line in `docker history` (it is committed, not built: docker/layers.py).
+CODE_LAYER_NOTE = "#(nop) COPY src/ /src/ (cog_py: the code, the schema file and the labels)"
+LABEL_LAYER_NOTE = "#(nop) COPY openapi_schema.json /src/.cog/ (cog_py: the schema read in the image, the labels)"
 
 
 @dataclass(frozen=True)
@@ -106,20 +109,3 @@ def label_lines(labels: dict[str, str]) -> str:
 
 
 BUILD_ARGS = {NEWLINE_ARG: "\n"}
-
-
-def label_stage_dockerfile(source: str, labels: dict[str, str]) -> str:
-    """`FROM source` + the schema file + the labels: the step after reading the schema in the image."""
-    return f"FROM {source}\nCOPY {SCHEMA_IN_CONTEXT} {SCHEMA_IN_IMAGE}\n" + label_lines(labels)
-
-
-def label_stage_context(dockerfile: str, schema_json: str) -> io.BytesIO:
-    """Context tar for `label_stage_dockerfile` (build with BUILD_ARGS)."""
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tar:
-        for fname, data in (("Dockerfile", dockerfile.encode()), (SCHEMA_IN_CONTEXT, schema_json.encode())):
-            info = tarfile.TarInfo(fname)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    buf.seek(0)
-    return buf

@@ -10,12 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.specifiers import SpecifierSet
-from packaging.version import InvalidVersion
-from packaging.version import Version as PepVersion
-
 from cog_py.build.requirements import artifact_wheel_version, normalize_name, package_name
+
+# packaging is imported where a pin is read (~12 ms a `cog build` without torch/tensorflow skips).
 
 
 @dataclass(frozen=True)
@@ -32,6 +29,10 @@ class Pin:
 
     def pick(self, versions: Iterable[str]) -> str | None:
         """The newest of `versions` this pin allows (pre-releases only when it names one)."""
+        from packaging.specifiers import SpecifierSet
+        from packaging.version import InvalidVersion
+        from packaging.version import Version as PepVersion
+
         spec = SpecifierSet(self.specifier)
         ok: list[tuple[PepVersion, str]] = []
         for text in versions:
@@ -53,6 +54,8 @@ def find_pin(lines: Iterable[str], name: str) -> Pin | None:
             return Pin(name=name, line=line, specifier=f"=={wheel.split('+', 1)[0]}")
         if package_name(line) != name:
             continue
+        from packaging.requirements import InvalidRequirement, Requirement
+
         try:
             req = Requirement(line.split(" #", 1)[0])
         except InvalidRequirement:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from cog_py.build.gpu import CudaResolution, resolve_cuda
 from cog_py.build.plan import SERVER_VENV, BuildOptions, BuildPlan, RunStep, SecretMount
 from cog_py.build.requirements import render_requirements
 from cog_py.build.standalone import StandalonePython, standalone_python
@@ -12,6 +12,9 @@ from cog_py.build.system_cuda import system_cuda_reason
 from cog_py.build.versions import Version, cuda_image_tags, ubuntu_pythons
 from cog_py.config.models import Config
 from cog_py.errors import BuildError
+
+if TYPE_CHECKING:
+    from cog_py.build.gpu import CudaResolution
 
 SUPPORTED_PYTHONS = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13")
 MIN_PYTHON = Version(3, 8)
@@ -65,6 +68,8 @@ def make_plan(config: Config, options: BuildOptions) -> BuildPlan:
     notes: list[str] = []
     res: CudaResolution | None = None
     if build.gpu:
+        from cog_py.build.gpu import resolve_cuda   # CUDA tables and pins: GPU models only
+
         res = resolve_cuda(build.requirements, build.cuda, build.cudnn, python=py.short)
         warnings.extend(res.warnings)
         if res.note:

@@ -21,9 +21,6 @@ from pathlib import Path
 
 import cog
 import cog_py
-from packaging.markers import default_environment
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
 
 from cog_py._version import __version__
 from cog_py.errors import BuildError
@@ -179,6 +176,8 @@ def _pip_download(python_version: str, dest: Path, requirements: list[str]) -> N
 
 def target_environment(python_version: str) -> dict[str, str]:
     """Marker environment of CPython `python_version` on x86_64 Linux (the image)."""
+    from packaging.markers import default_environment   # not at the top: a code-only build needs none
+
     env = {k: str(v) for k, v in default_environment().items()}
     env.update(python_version=python_version, python_full_version=f"{python_version}.0",
                implementation_name="cpython", platform_python_implementation="CPython",
@@ -189,6 +188,9 @@ def target_environment(python_version: str) -> dict[str, str]:
 def missing_requirements(wheel_dir: Path, python_version: str) -> list[str]:
     """Requirements of the wheels in `wheel_dir` that apply on `python_version` and that no wheel
     there provides (name + specifier, markers dropped)."""
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
     env = target_environment(python_version)
     present: set[str] = set()
     needed: dict[str, str] = {}

@@ -8,6 +8,7 @@ their top (heavy libraries such as docker or jinja2 inside the command body), so
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import sys
@@ -65,7 +66,27 @@ _register_commands()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run `cog` with `argv` (default: sys.argv[1:]); return the exit status."""
+    """Run `cog` with `argv` (default: sys.argv[1:]); return the exit status.
+
+    Without `argv` this is the process's entry point (the `cog` script, `python -m`): the process
+    ends after it returns, so what it allocated is frozen for the garbage collector (`_exiting`).
+    """
+    code = _main(argv)
+    if argv is None:
+        _exiting()
+    return code
+
+
+def _exiting() -> None:
+    """Spare the interpreter's last full garbage collection at exit: it walks every object the
+    command left (pydantic's schemas, typer's, ours), 25-70 ms on this machine after a build, to
+    free memory the process gives back anyway. Cyclic garbage of the command's last moments is
+    collected first (the young generations); all else is freed at exit as before."""
+    gc.collect(1)
+    gc.freeze()
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = normalise_bool_options(list(sys.argv[1:] if argv is None else argv))
     command = typer.main.get_command(app)
     try:

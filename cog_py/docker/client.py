@@ -8,12 +8,8 @@ from typing import Any
 import docker
 import docker.errors
 
+from cog_py.docker.engine_api import ENGINE_HINT
 from cog_py.errors import BuildError, DockerError
-
-ENGINE_HINT = (
-    "Start a Docker engine (on a Debian machine like ours: scripts/engine up) "
-    "or point DOCKER_HOST at a running one."
-)
 
 
 def connect() -> Any:

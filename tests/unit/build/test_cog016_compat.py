@@ -102,3 +102,10 @@ def test_unversioned_torchvision_follows_the_torch_pin(project: Path) -> None:
     assert plan.requirements_text.splitlines()[:4] == [
         "--extra-index-url https://download.pytorch.org/whl/cu121", "torch==2.1.0", "torchvision==0.16.0",
         "torchaudio>=2"]
+
+
+def test_the_build_warnings_know_every_module_the_loader_names() -> None:
+    from cog_py.build import provided
+    from cog_py.predictor.loader import COG_016_PROVIDED
+
+    assert provided._COG_016_NAMES == set(COG_016_PROVIDED)

@@ -13,7 +13,7 @@ import pytest
 from cog_py import labels as keys
 from cog_py.build import image as image_mod
 from cog_py.build import job as job_mod
-from cog_py.build.engine import Engine, ImageBuild, Say
+from cog_py.build.engine import Engine, ImageBuild, LayerCommit, Say
 from cog_py.build.image import BuildSettings
 from cog_py.build.job import BuildJob
 from cog_py.build.schema import StaticSchema
@@ -25,15 +25,19 @@ PROBED = {"openapi": "3.0.2", "paths": {}, "info": {"title": "Cog", "version": "
 
 
 class FakeEngine:
-    """Keeps images in a dict; records every build, command and untag."""
+    """Keeps images in a dict; records every build, committed layer, command and untag."""
 
     def __init__(self) -> None:
         self.images: dict[str, str] = {"python:3.11-slim": "sha256:base"}
         self.builds: list[ImageBuild] = []
         self.contexts: list[list[str]] = []
+        self.commits: list[LayerCommit] = []
+        self.archives: list[dict[str, bytes]] = []   # name -> content of each committed layer's files
         self.runs: list[list[str]] = []
         self.untagged: list[str] = []
         self.fail_build: int | None = None   # fail the build with this index
+        self.fail_commit: int | None = None   # fail the commit with this index
+        self.made = 0
 
     def build(self, request: ImageBuild, say: Say) -> str:
         request.context.seek(0)
@@ -45,8 +49,23 @@ class FakeEngine:
         self.builds.append(request)
         if self.fail_build == len(self.builds) - 1:
             raise BuildError("image build failed at step 2/2")
-        image = f"sha256:{len(self.builds):04d}"
-        self.images[request.tag] = image
+        return self._made(request.tag)
+
+    def commit_layer(self, request: LayerCommit) -> str:
+        assert request.parent in self.images, request.parent
+        request.archive.seek(0)
+        with tarfile.open(fileobj=request.archive) as tar:
+            files = {m.name: (tar.extractfile(m) or io.BytesIO()).read() for m in tar.getmembers() if m.isfile()}
+        self.commits.append(request)
+        self.archives.append(files)
+        if self.fail_commit == len(self.commits) - 1:
+            raise BuildError("adding the code to the image: the engine refused: no space left on device")
+        return self._made(request.tag)
+
+    def _made(self, tag: str) -> str:
+        self.made += 1
+        image = f"sha256:{self.made:04d}"
+        self.images[tag] = image
         self.images[image] = image
         return image
 
@@ -101,15 +120,19 @@ def _run(project: Path, engine: FakeEngine, **settings: object) -> image_mod.Bui
 def test_the_first_release_build_builds_the_dependencies_then_the_code_with_the_labels(project: Path) -> None:
     engine = FakeEngine()
     built = _run(project, engine)
-    deps, code = engine.builds
+    [deps] = engine.builds
+    [code] = engine.commits
     assert "COPY src/" not in deps.dockerfile and not any(n.startswith("src/") for n in engine.contexts[0])
     assert any(n.startswith("cog/runtime/cog_py-") for n in engine.contexts[0])
     assert deps.tag.startswith("cog-py-tmp:")
     assert engine.runs == [["python", "-m", "pip", "freeze"]]
-    assert code.tag == "me/model"
-    assert code.dockerfile.startswith("FROM sha256:0001\nARG COG_NL\nLABEL ")
-    assert code.dockerfile.endswith("COPY src/ /src/\n")
-    assert "src/predict.py" in engine.contexts[1] and "src/.cog/openapi_schema.json" in engine.contexts[1] and not any(n.startswith("cog/runtime") for n in engine.contexts[1])
+    # The code is one layer committed on the dependency image, with the labels and the schema file.
+    assert code.tag == "me/model" and code.parent == "sha256:0001" and "COPY src/ /src/" in code.created_by
+    files = engine.archives[0]
+    assert files["src/predict.py"] == (project / "predict.py").read_bytes()
+    assert json.loads(files["src/.cog/openapi_schema.json"]) == json.loads(built.labels[keys.COG_OPENAPI_SCHEMA])
+    assert not any(n.startswith(("cog/", "Dockerfile")) for n in files)
+    assert dict(code.labels) == built.labels
     assert built.labels[keys.COG_PIP_FREEZE] == FREEZE
     assert json.loads(built.labels[keys.COG_OPENAPI_SCHEMA])["paths"]
     assert deps.tag in engine.untagged and deps.tag not in engine.images
@@ -123,9 +146,11 @@ def test_a_code_edit_builds_only_the_code_on_the_remembered_dependencies(project
     with (project / "predict.py").open("a") as fh:
         fh.write("# edited\n")
     built = _run(project, engine)
-    assert len(engine.builds) == 3 and engine.runs == [["python", "-m", "pip", "freeze"]]
-    code = engine.builds[2]
-    assert code.tag == "me/model" and code.dockerfile.startswith("FROM sha256:0001\n")
+    # No Dockerfile build at all: one layer committed on the remembered dependency image.
+    assert len(engine.builds) == 1 and engine.runs == [["python", "-m", "pip", "freeze"]]
+    code = engine.commits[1]
+    assert code.tag == "me/model" and code.parent == "sha256:0001"
+    assert engine.archives[1]["src/predict.py"].endswith(b"# edited\n")
     assert built.labels[keys.COG_PIP_FREEZE] == FREEZE
 
 
@@ -134,22 +159,23 @@ def test_the_dependencies_are_built_again_when_the_engine_lost_them_or_they_chan
     _run(project, engine)
     del engine.images["sha256:0001"]
     _run(project, engine)
-    assert len(engine.builds) == 4 and "COPY src/" not in engine.builds[2].dockerfile
+    assert len(engine.builds) == 2 and "COPY src/" not in engine.builds[1].dockerfile
+    assert engine.commits[1].parent == "sha256:0003"
     # A new requirement changes the Dockerfile's inputs: new dependency image.
     config = make_config(project, requirements=("numpy==2.0",))
     BuildJob(config, BuildSettings(tag="me/model", progress="quiet"), Quiet()).run(engine)
-    assert len(engine.builds) == 6 and engine.builds[5].dockerfile.startswith("FROM sha256:0005\n")
+    assert len(engine.builds) == 3 and engine.commits[2].parent == "sha256:0005"
     # A new base image too.
     engine.images["python:3.11-slim"] = "sha256:newbase"
     _run(project, engine)
-    assert len(engine.builds) == 8
+    assert len(engine.builds) == 4
 
 
 def test_no_cache_always_builds_the_dependencies(project: Path) -> None:
     engine = FakeEngine()
     _run(project, engine)
     _run(project, engine, no_cache=True)
-    assert len(engine.builds) == 4 and engine.builds[2].no_cache
+    assert len(engine.builds) == 2 and engine.builds[1].no_cache and len(engine.commits) == 2
 
 
 def test_a_schema_only_the_image_can_tell_is_read_there_then_labelled_in_a_second_step(
@@ -157,21 +183,34 @@ def test_a_schema_only_the_image_can_tell_is_read_there_then_labelled_in_a_secon
     monkeypatch.setattr(image_mod, "static_schema", lambda config: StaticSchema(doc=None, reason="a dynamic type"))
     engine = FakeEngine()
     built = _run(project, engine)
-    deps, code, label = engine.builds
-    assert code.tag.startswith("cog-py-tmp:") and "LABEL" not in code.dockerfile
+    [deps] = engine.builds
+    code, label = engine.commits
+    assert code.tag.startswith("cog-py-tmp:") and not code.labels and "src/.cog/openapi_schema.json" not in engine.archives[0]
     assert engine.runs[1][:3] == ["python", "-m", "cog_py.predictor.schema_probe"]
-    assert label.tag == "me/model" and label.dockerfile.startswith(f"FROM {code.tag}\n") and "LABEL" in label.dockerfile
+    # The label step: the probed schema file and the labels, one layer on the code's image.
+    assert label.tag == "me/model"
+    assert label.parent == "sha256:0002" and dict(label.labels) == built.labels
+    assert list(engine.archives[1]) == ["src/.cog/openapi_schema.json"]
+    assert json.loads(engine.archives[1]["src/.cog/openapi_schema.json"]) == PROBED
     assert built.schema == PROBED
     assert not any(t.startswith("cog-py-tmp:") for t in engine.images)
 
 
-def test_a_failed_code_build_leaves_no_final_image_and_no_temporary_tag(project: Path) -> None:
+def test_a_failed_code_layer_leaves_no_final_image_and_no_temporary_tag(project: Path) -> None:
     engine = FakeEngine()
-    engine.fail_build = 1
+    engine.fail_commit = 0
     with pytest.raises(BuildError):
         _run(project, engine)
     assert "me/model" not in engine.images
     assert not any(t.startswith("cog-py-tmp:") for t in engine.images)
+
+
+def test_a_failed_dependency_build_leaves_no_final_image(project: Path) -> None:
+    engine = FakeEngine()
+    engine.fail_build = 0
+    with pytest.raises(BuildError):
+        _run(project, engine)
+    assert "me/model" not in engine.images and engine.commits == []
 
 
 def test_dev_mode_builds_the_whole_dockerfile_once_under_the_name(project: Path) -> None:
@@ -179,5 +218,19 @@ def test_dev_mode_builds_the_whole_dockerfile_once_under_the_name(project: Path)
     config = make_config(project)
     settings = replace(BuildSettings(tag="me/dev", progress="quiet"), mode="dev")
     built = BuildJob(config, settings, Quiet()).run(engine)
-    assert [b.tag for b in engine.builds] == ["me/dev"] and engine.runs == []
+    assert [b.tag for b in engine.builds] == ["me/dev"] and engine.runs == [] and engine.commits == []
     assert built.labels == {} and io is not None
+
+
+def test_the_git_labels_are_read_beside_the_build_and_land_on_the_image(project: Path) -> None:
+    import subprocess
+
+    for cmd in (["init", "-q"], ["add", "-A"], ["-c", "user.email=t@e", "-c", "user.name=t", "commit", "-qm", "x"]):
+        subprocess.run(["git", *cmd], cwd=project, check=True, capture_output=True)
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=project, check=True, capture_output=True,
+                          text=True).stdout.strip()
+    engine = FakeEngine()
+    built = _run(project, engine)
+    assert built.labels[keys.OCI_REVISION] == head == engine.commits[0].labels[keys.OCI_REVISION]
+    dev = BuildJob(make_config(project), replace(BuildSettings(tag="me/dev"), mode="dev"), Quiet())
+    assert dev._git is None   # a dev image has no labels: no git commands
