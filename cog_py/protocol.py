@@ -318,7 +318,14 @@ def header_of(msg: ToWorker | ToParent) -> dict[str, Any]:
 
 def encode(msg: ToWorker | ToParent, blob: bytes = b"", dumps: Callable[[Any], bytes] = _dumps) -> bytes:
     """One frame carrying `msg` (and `blob`)."""
+    if type(msg) is Done and dumps is _dumps:   # once per prediction: its header written directly
+        head = (f'{{"t":"{DONE}","id":{_json_str(msg.id)},"status":{_json_str(msg.status)},'
+                f'"code":{int(msg.code)}}}').encode()
+        return PREFIX.pack(len(head), len(blob)) + head + blob
     return encode_frame(header_of(msg), blob, dumps)
+
+
+_json_str: Callable[[str], str] = json.encoder.encode_basestring_ascii
 
 
 # Decoding fills the instance's __dict__ from the header instead of calling the frozen __init__

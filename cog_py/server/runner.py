@@ -220,22 +220,25 @@ class Runner:
         self._settle(pending, msg.status, msg.code, blob)
 
     def _settle(self, pending: Pending, status: str, code: int, blob: bytes) -> None:
-        self.metrics.finished(status, code, time.time() - pending.created_at)
-        self._remember_finished(pending.id)
-        if not self.inflight and not self.admission.waiting:
-            self.idle.set()
+        counted = code   # metrics count what the worker said (422: a rejection)
         if code == 422 and pending.answered:
             # Accepted (202) while it waited, refused by the worker's validation later: the
             # client learns it from the webhook, as a failed prediction.
             code, blob = 200, _failed_snapshot(pending, blob)
-        self._changed()
-        if pending.kill_timer is not None:
-            pending.kill_timer.cancel()
         if pending.on_settled is not None:
+            # The answer goes out first (latency); the bookkeeping below still happens before
+            # this loop reads the client's next request.
             try:
                 pending.on_settled(status, code, blob)
             except Exception:   # a broken connection must not stop the webhook and the stream below
                 log.exception("writing the answer of %s failed", pending.id)
+        self.metrics.finished(status, counted, time.time() - pending.created_at)
+        self._remember_finished(pending.id)
+        if not self.inflight and not self.admission.waiting:
+            self.idle.set()
+        self._changed()
+        if pending.kill_timer is not None:
+            pending.kill_timer.cancel()
         if not pending.done.done():
             pending.done.set_result((status, code, blob))
         if pending.accepted is not None and not pending.accepted.done():

@@ -119,3 +119,19 @@ def test_iso_is_datetimes_own_text_for_every_rounding_edge():
     for ts in samples:
         assert iso(ts) == datetime.fromtimestamp(ts, timezone.utc).isoformat(), ts
     assert iso(None) is None
+
+
+def test_done_frames_written_directly_decode_like_the_generic_encoder():
+    import json
+
+    from cog_py import protocol
+
+    for done in (protocol.Done("pred_1", "succeeded", 200), protocol.Done('we"ird\u00e9\n\\', "failed", 422),
+                 protocol.Done("x", "canceled")):
+        frame = protocol.encode(done, b"body")
+        hlen, blen = protocol.PREFIX.unpack_from(frame)
+        head = frame[protocol.PREFIX_SIZE:protocol.PREFIX_SIZE + hlen]
+        assert json.loads(head) == protocol.header_of(done)
+        assert frame[protocol.PREFIX_SIZE + hlen:] == b"body" and blen == 4
+        decoded = protocol.decode_to_parent(json.loads(head))
+        assert (decoded.id, decoded.status, decoded.code) == (done.id, done.status, done.code)  # type: ignore[union-attr]
