@@ -14,13 +14,13 @@ Deployment options (replicas, autoscaling, max ongoing requests, GPUs) come from
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from pathlib import Path
 from typing import Any
 
 from ray import serve
 
+from cog_py._record import replace
 from cog_py.errors import RayError
 from cog_py.ray.ingress import ReplicaApp
 from cog_py.ray.options import DEPLOYMENT_NAME
@@ -49,7 +49,7 @@ def replica_settings(args: dict[str, Any], env: dict[str, str] | None = None) ->
     if not settings.ref:
         raise RayError(f"no predictor to serve in {project}: cog.yaml names none and COG_PREDICT_TYPE_STUB is unset")
     # Several replicas may share a pod: readiness is Serve's business, not a file's.
-    return dataclasses.replace(settings, ready_file=None)
+    return replace(settings, ready_file=None)
 
 
 @serve.deployment(name=DEPLOYMENT_NAME)

@@ -64,3 +64,19 @@ def test_what_dataclasses_refuses_is_refused():
             a: list[int] = []  # noqa: RUF012
     with pytest.raises(TypeError):
         _record.dataclass(frozen=False)
+
+
+def test_replace_copies_a_record_with_changes_and_refuses_unknown_fields():
+    from cog_py import protocol
+    from cog_py._record import replace
+    from cog_py.server.settings import Settings
+
+    msg = protocol.Predict("p", 1.0, "predictions", None, False, False)
+    acked = replace(msg, ack=True)
+    assert acked.ack is True and acked.id == "p" and msg.ack is False
+    assert type(acked) is protocol.Predict
+    import pytest
+
+    with pytest.raises(TypeError):
+        replace(msg, nope=1)
+    assert hasattr(Settings, "__record_fields__")
