@@ -15,6 +15,7 @@ while its prediction runs cancels it, as on the ASGI path.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import logging
 from typing import Any
@@ -53,6 +54,7 @@ def with_quick_path(base: type[asyncio.Protocol], app: FastPath, max_request_byt
 
     limit = min(max_request_bytes, QUICK_BODY_MAX)
     creator = app.predictions
+    has_start_task = hasattr(base, "_start_asgi_task")   # uvicorn >= 0.40; older ones inline it
 
     class Quick(base):  # type: ignore[misc, valid-type]
         _quick: QuickCycle | None = None   # the request answered here, until its answer is written
@@ -85,7 +87,7 @@ def with_quick_path(base: type[asyncio.Protocol], app: FastPath, max_request_byt
             self.flow.resume_reading()
             if self.pipeline:   # pipelined requests waiting for this one
                 cycle, app_ = self.pipeline.pop()
-                self._start_asgi_task(cycle, app_)
+                self._run_cycle(cycle, app_)
                 return
             self._idle_at = self.loop.time()
             if self._idle_timer is None:
@@ -175,12 +177,21 @@ def with_quick_path(base: type[asyncio.Protocol], app: FastPath, max_request_byt
                 default_headers=self.server_state.default_headers, message_event=asyncio.Event(),
                 expect_100_continue=False, keep_alive=cycle.keep_alive, on_response=self.on_response_complete,
             )
-            real.body = bytearray(cycle.body)
+            real.body = type(real.body)(cycle.body)   # bytes before uvicorn 0.40, a bytearray since
             real.more_body = False
             real.message_event.set()
             self.cycle = real  # type: ignore[assignment]
             self._quick = None
-            self._start_asgi_task(real, self.app)
+            self._run_cycle(real, self.app)
+
+        def _run_cycle(self, cycle: Any, app_: Any) -> None:
+            """Start an ASGI cycle's task, as this uvicorn version does."""
+            if has_start_task:
+                self._start_asgi_task(cycle, app_)
+                return
+            task = contextvars.Context().run(self.loop.create_task, cycle.run_asgi(app_))
+            task.add_done_callback(self.tasks.discard)
+            self.tasks.add(task)
 
         def _settled(self, cycle: QuickCycle, _status: str, code: int, blob: bytes) -> None:
             self._answer(cycle, code, blob, JSON, ())

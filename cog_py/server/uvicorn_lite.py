@@ -37,6 +37,10 @@ def _install() -> None:
     sys.modules["uvicorn"] = package
     try:
         from uvicorn._version import __version__
+    except ImportError:   # an older uvicorn (its version lives in __init__): the package as usual
+        del sys.modules["uvicorn"]
+        return
+    try:
         from uvicorn.config import Config
         from uvicorn.server import Server
     except BaseException:
