@@ -327,6 +327,36 @@ def encode(msg: ToWorker | ToParent, blob: bytes = b"", dumps: Callable[[Any], b
 
 _json_str: Callable[[str], str] = json.encoder.encode_basestring_ascii
 
+WRITE_APART = 1 << 16   # a blob above this is written after its frame head, never copied into a frame
+
+
+def frame_parts(msg: ToWorker | ToParent, blob: bytes | bytearray = b"",
+                dumps: Callable[[Any], bytes] = _dumps) -> list[bytes | bytearray]:
+    """The buffers to write for one frame: the whole frame, or its head and then a large blob as it is."""
+    if len(blob) <= WRITE_APART:
+        return [encode(msg, bytes(blob), dumps)]
+    head = encode(msg, b"", dumps)[PREFIX_SIZE:]
+    return [PREFIX.pack(len(head), len(blob)) + head, blob]
+
+
+def coalesce(parts: list[bytes | bytearray]) -> list[bytes | bytearray]:
+    """`parts` for as few writes as their sizes allow: small neighbours joined, large ones apart."""
+    if len(parts) <= 1:
+        return parts
+    out: list[bytes | bytearray] = []
+    small: list[bytes | bytearray] = []
+    for part in parts:
+        if len(part) > WRITE_APART:
+            if small:
+                out.append(b"".join(small))
+                small = []
+            out.append(part)
+        else:
+            small.append(part)
+    if small:
+        out.append(b"".join(small))
+    return out
+
 
 # Decoding fills the instance's __dict__ from the header instead of calling the frozen __init__
 # (a third of the cost on the per-request path); a key the sender left out reads as the field's

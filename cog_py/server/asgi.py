@@ -11,6 +11,7 @@ import time
 from typing import Any, Awaitable, Callable
 
 from cog_py import protocol
+from cog_py._record import replace
 from cog_py.server import jsonc, jsonscan, limits
 from cog_py.server.admission import Refusal
 from cog_py.server.runner import READY, Pending, Runner
@@ -122,7 +123,7 @@ class Creator:
                                                        "created_at": protocol.iso(predict.created_at)}))
                 return
             pending.accepted = asyncio.get_running_loop().create_future()
-            predict = protocol.Predict(predict.id, predict.created_at, predict.kind, predict.wh, predict.sse, True)
+            predict = replace(predict, ack=True)
         runner.dispatch(pending, predict, raw)
         if sse:
             await stream_response(pending.stream, send, receive, replay=True,  # type: ignore[arg-type]

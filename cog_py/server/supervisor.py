@@ -82,13 +82,8 @@ class WorkerHandle:
         """
         if self._transport is None or self.dead:
             return
-        out = self._out
-        if len(blob) > 1 << 16:   # a large request body is written as it is, not copied into a frame
-            head = jsonc.dumps_frame_header(protocol.header_of(msg))
-            out.append(protocol.PREFIX.pack(len(head), len(blob)) + head)
-            out.append(blob)
-        else:
-            out.append(protocol.encode(msg, bytes(blob), jsonc.dumps_frame_header))
+        # A large request body is written as it is, not copied into a frame.
+        self._out += protocol.frame_parts(msg, blob, jsonc.dumps_frame_header)
         if not self._flush_armed:
             self._flush_armed = True
             asyncio.get_running_loop().call_soon(self._flush)
@@ -99,20 +94,8 @@ class WorkerHandle:
         transport = self._transport
         if transport is None or self.dead or not out:
             return
-        if len(out) == 1:
-            transport.write(out[0])
-            return
-        small: list[bytes | bytearray] = []
-        for part in out:
-            if len(part) > 1 << 16:
-                if small:
-                    transport.write(b"".join(small))
-                    small = []
-                transport.write(part)
-            else:
-                small.append(part)
-        if small:
-            transport.write(b"".join(small))
+        for buf in protocol.coalesce(out):
+            transport.write(buf)
 
     def kill(self) -> None:
         self.expected_exit = True

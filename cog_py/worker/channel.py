@@ -12,7 +12,6 @@ from cog_py import protocol
 
 
 _LARGE = 1 << 20   # blobs above this are received into their own buffer
-_SEND_APART = 1 << 16   # blobs above this are sent after their frame header, not copied into it
 
 
 def _recv_exactly(sock: socket.socket, view: memoryview) -> bool:
@@ -40,51 +39,24 @@ class Channel:
 
     def send(self, msg: protocol.ToParent, blob: bytes = b"") -> None:
         # A large blob (a file output's body) is written as it is, not copied into the frame.
-        big = len(blob) > _SEND_APART
-        frame = protocol.encode(msg, b"" if big else blob)
-        if big:   # the prefix announces the blob that follows in a second write
-            head = frame[protocol.PREFIX_SIZE:]
-            frame = protocol.PREFIX.pack(len(head), len(blob)) + head
-        with self._lock:
-            if self._closed:
-                return
-            try:
-                self._sock.sendall(frame)
-                if big:
-                    self._sock.sendall(blob)
-            except OSError:
-                # The parent is gone: nothing is left to do for this process.
-                self._closed = True
-                os._exit(0)
+        self._write(protocol.frame_parts(msg, blob))
 
     def send_many(self, items: list[tuple[protocol.ToParent, bytes]]) -> None:
         """Send several frames with as few writes as their sizes allow (one, when all are small)."""
-        if len(items) == 1:
-            self.send(*items[0])
-            return
-        parts: list[bytes] = []
+        parts: list[bytes | bytearray] = []
         for msg, blob in items:
-            if len(blob) > _SEND_APART:
-                head = protocol.encode(msg, b"")[protocol.PREFIX_SIZE:]
-                parts += [protocol.PREFIX.pack(len(head), len(blob)) + head, blob]
-            else:
-                parts.append(protocol.encode(msg, blob))
+            parts += protocol.frame_parts(msg, blob)
+        self._write(protocol.coalesce(parts))
+
+    def _write(self, buffers: list[bytes | bytearray]) -> None:
         with self._lock:
             if self._closed:
                 return
             try:
-                small: list[bytes] = []
-                for part in parts:
-                    if len(part) > _SEND_APART:
-                        if small:
-                            self._sock.sendall(b"".join(small))
-                            small = []
-                        self._sock.sendall(part)
-                    else:
-                        small.append(part)
-                if small:
-                    self._sock.sendall(b"".join(small))
+                for buf in buffers:
+                    self._sock.sendall(buf)
             except OSError:
+                # The parent is gone: nothing is left to do for this process.
                 self._closed = True
                 os._exit(0)
 

@@ -135,3 +135,17 @@ def test_done_frames_written_directly_decode_like_the_generic_encoder():
         assert frame[protocol.PREFIX_SIZE + hlen:] == b"body" and blen == 4
         decoded = protocol.decode_to_parent(json.loads(head))
         assert (decoded.id, decoded.status, decoded.code) == (done.id, done.status, done.code)  # type: ignore[union-attr]
+
+
+def test_frame_parts_and_coalesce_keep_large_blobs_apart_and_join_the_rest():
+    from cog_py import protocol
+
+    small = protocol.frame_parts(protocol.Done("a", "succeeded"), b"x" * 10)
+    assert len(small) == 1
+    big_blob = b"y" * (protocol.WRITE_APART + 1)
+    big = protocol.frame_parts(protocol.Done("b", "succeeded"), big_blob)
+    assert len(big) == 2 and big[1] is big_blob
+    assert b"".join(big) == protocol.encode(protocol.Done("b", "succeeded"), big_blob)
+    writes = protocol.coalesce(small + big + small)
+    assert [len(w) for w in writes] == [len(small[0]) + len(big[0]), len(big_blob), len(small[0])]
+    assert b"".join(writes) == b"".join(small + big + small)
