@@ -33,6 +33,7 @@ SERVER_REQUIREMENTS = (
     "httptools>=0.6",
     "pydantic>=2.5,<3",
     "orjson>=3.9",
+    "pybase64>=1.3",
 )
 _SKIP_DIRS = {"__pycache__", "templates"}
 _EPOCH = (1980, 1, 1, 0, 0, 0)

@@ -9,10 +9,11 @@ the socket closing, whichever comes first.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import signal
 import subprocess
-from typing import Callable
+from typing import Any, Callable
 
 from cog_py import protocol
 from cog_py.server import jsonc
@@ -24,6 +25,25 @@ OnMessage = Callable[[protocol.ToParent, bytes], None]
 __all__ = ["PARENT_ONLY_ENV", "Spawned", "WorkerHandle", "spawn", "worker_config"]
 
 
+_encoder: Callable[[Any], bytes] | None = None
+
+
+def _b64encode(data: Any) -> bytes:
+    """Base64 of a file output's raw bytes (a `~b64` run): pybase64's SIMD encoder when it is
+    installed (~3 µs per 100 KB against the stdlib's ~100-160), imported on the first file."""
+    global _encoder
+    if _encoder is None:
+        try:
+            import pybase64
+
+            _encoder = pybase64.b64encode
+        except ImportError:   # pragma: no cover - pybase64 is in the server's requirements
+            import binascii
+
+            _encoder = functools.partial(binascii.b2a_base64, newline=False)
+    return _encoder(data)
+
+
 class _Protocol(asyncio.Protocol):
     def __init__(self, handle: WorkerHandle) -> None:
         self.handle = handle
@@ -33,6 +53,8 @@ class _Protocol(asyncio.Protocol):
         on_message = self.handle.on_message
         decode = protocol.decode_to_parent
         for header, blob in self.decoder.feed(data):
+            if protocol.B64 in header:   # a file output's raw bytes: encoded here, into the body
+                blob = protocol.expand(blob, header.pop(protocol.B64), _b64encode)
             on_message(decode(header), blob)
 
     def connection_lost(self, exc: Exception | None) -> None:

@@ -28,6 +28,25 @@ def _recv_exactly(sock: socket.socket, view: memoryview) -> bool:
     return True
 
 
+_IOV = 512   # buffers per sendmsg (the kernel takes up to IOV_MAX, 1024 on Linux)
+
+
+def _send_all(sock: socket.socket, buffers: list[bytes | bytearray]) -> None:
+    """Write `buffers` in order with as few system calls as the socket allows (sendmsg gathers
+    them; no joined copy). A send cut short (a signal: SIGUSR1 cancels) goes on where it stopped."""
+    views: list[Any] = list(buffers)
+    while views:
+        sent = sock.sendmsg(views[:_IOV])
+        while sent:
+            size = len(views[0])
+            if sent >= size:
+                sent -= size
+                views.pop(0)
+            else:
+                views[0] = memoryview(views[0])[sent:]
+                sent = 0
+
+
 class Channel:
     """Sends frames from any thread; reads frames on the one thread that calls `frames()`."""
 
@@ -37,11 +56,12 @@ class Channel:
         self._lock = threading.Lock()
         self._closed = False
 
-    def send(self, msg: protocol.ToParent, blob: bytes = b"") -> None:
-        # A large blob (a file output's body) is written as it is, not copied into the frame.
+    def send(self, msg: protocol.ToParent, blob: protocol.Blob = b"") -> None:
+        # A large blob (a file output's body, its raw file bytes) is written as it is, not
+        # copied into the frame.
         self._write(protocol.frame_parts(msg, blob))
 
-    def send_many(self, items: list[tuple[protocol.ToParent, bytes]]) -> None:
+    def send_many(self, items: list[tuple[protocol.ToParent, protocol.Blob]]) -> None:
         """Send several frames with as few writes as their sizes allow (one, when all are small)."""
         parts: list[bytes | bytearray] = []
         for msg, blob in items:
@@ -53,8 +73,10 @@ class Channel:
             if self._closed:
                 return
             try:
-                for buf in buffers:
-                    self._sock.sendall(buf)
+                if len(buffers) == 1:
+                    self._sock.sendall(buffers[0])
+                else:
+                    _send_all(self._sock, buffers)
             except OSError:
                 # The parent is gone: nothing is left to do for this process.
                 self._closed = True

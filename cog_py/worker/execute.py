@@ -34,7 +34,7 @@ def _is_iterator(value: Any) -> bool:
 class Executor:
     """Everything a prediction needs from the loaded predictor, shared by sync and async runs."""
 
-    def __init__(self, loaded: Any, send: Callable[[protocol.ToParent, bytes], None], *,
+    def __init__(self, loaded: Any, send: Callable[[protocol.ToParent, protocol.Blob], None], *,
                  upload_url: str | None, drain: Callable[[], None], active: dict[str, Any],
                  pending_cancels: set[str] | None = None) -> None:
         from cog_py.predictor.coerce import InputsCanceled, prepare_inputs
@@ -114,7 +114,7 @@ class Executor:
             return rec, None, None
         return rec, {"kwargs": prepared.kwargs, "context": context}, prepared
 
-    def close(self, rec: Record, done: protocol.Done, blob: bytes) -> None:
+    def close(self, rec: Record, done: protocol.Done, blob: protocol.Blob) -> None:
         self.records.pop(rec.id, None)
         self.send(done, blob)
 
@@ -133,7 +133,7 @@ class Executor:
         header, blob = rec.done_frame()
         self.close(rec, header, blob)
 
-    def snapshot(self, pred_id: str) -> tuple[protocol.SnapshotReply, bytes]:
+    def snapshot(self, pred_id: str) -> tuple[protocol.SnapshotReply, protocol.Blob]:
         rec = self.records.get(pred_id)
         if rec is None:
             return protocol.SnapshotReply(pred_id, False), b""

@@ -32,32 +32,37 @@ def _read(obj: Any) -> tuple[bytes, str]:
 
 
 class DataURI:
-    """A file output inlined as `data:<mime>;base64,<...>`, kept as bytes.
+    """A file output inlined as `data:<mime>;base64,<...>`, kept as the file's raw bytes.
 
-    The response writer (record.dumps) splices `head` and `b64` straight into the JSON body:
-    the file's bytes are base64-encoded once and copied once (into the body), never turned into
-    a str and scanned again by the JSON encoder. `str()` gives the URI for anything else.
+    The response writer (record.dumps) puts `head` and the raw `data` into the body as they are
+    and marks the run (protocol.Spliced): the parent base64-encodes it once, with its fast
+    encoder, straight into the body it answers with. `str()` gives the URI for anything else
+    (an SSE event, a comparison), encoded here.
     """
 
-    __slots__ = ("head", "b64")
+    __slots__ = ("head", "data")
 
-    def __init__(self, mime: str, b64: bytes) -> None:
+    def __init__(self, mime: str, data: bytes) -> None:
         self.head = f"data:{mime};base64,".encode("ascii")
-        self.b64 = b64
+        self.data = data
+
+    @property
+    def b64(self) -> bytes:
+        return base64.b64encode(self.data)
 
     def __str__(self) -> str:
         return (self.head + self.b64).decode("ascii")
 
     def __repr__(self) -> str:
-        return f"DataURI({self.head.decode()}...{len(self.b64)} base64 bytes)"
+        return f"DataURI({self.head.decode()}...{len(self.data)} bytes)"
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, DataURI):
-            return self.head == other.head and self.b64 == other.b64
+            return self.head == other.head and self.data == other.data
         return isinstance(other, str) and str(self) == other
 
     def __hash__(self) -> int:
-        return hash(str(self))
+        return hash((self.head, self.data))
 
 
 class FileEncoder:
@@ -77,7 +82,7 @@ class FileEncoder:
         data, name = _read(obj)
         mime = guess_mime(name)
         if not self.upload_url:
-            return DataURI(mime, base64.b64encode(data))
+            return DataURI(mime, data)
         return self.upload(data, name, mime)
 
     def upload(self, data: bytes | IO[bytes], name: str, mime: str, *, size: int | None = None) -> str:

@@ -18,12 +18,13 @@ from cog_py.worker.files import DataURI
 
 REDACTED = "**********"
 
-Send = Callable[[protocol.ToParent, bytes], None]
+Send = Callable[[protocol.ToParent, protocol.Blob], None]
 
 
 # File outputs (DataURI) are written into the JSON as a marker the encoder passes over cheaply,
-# then the marker is replaced by the URI's bytes: one copy of the base64 text into the body,
-# instead of a str, an escaping scan by the encoder and an encode() of the whole document.
+# then the marker is replaced by the URI's head and the file's raw bytes, a run the parent
+# base64-encodes (protocol.Spliced): no base64 here, no str, no escaping scan by the encoder, no
+# encode() of the whole document, no copy of the file's bytes into a joined body.
 _MARK = "\x00cogfile-" + os.urandom(6).hex() + ":"
 _MARK_JSON = json.dumps(_MARK)[:-1]          # '"\u0000cogfile-<nonce>:' as the encoder writes it
 _MARK_END = "\\u0000\""                     # the escaped NUL and the closing quote
@@ -48,8 +49,9 @@ _encode = json.JSONEncoder(separators=(",", ":"), sort_keys=True, default=_defer
 _encode_str = json.JSONEncoder(separators=(",", ":"), sort_keys=True, default=_as_str).encode
 
 
-def dumps(obj: Any) -> bytes:
-    """Compact JSON with sorted keys, as Cog's server answers; file outputs spliced in as bytes."""
+def dumps(obj: Any) -> protocol.Blob:
+    """Compact JSON with sorted keys, as Cog's server answers; file outputs as raw runs that the
+    parent encodes (a `protocol.Spliced`; its `expand()` gives the JSON itself)."""
     text = _encode(obj)
     uris: list[DataURI] | None = _found.__dict__.pop("uris", None)
     if not uris:
@@ -59,11 +61,12 @@ def dumps(obj: Any) -> bytes:
     for part in parts[1:]:
         index, _, rest = part.partition(_MARK_END)
         uri = uris[int(index)]
-        out += (b'"', uri.head, uri.b64, b'"', rest.encode())
-    return b"".join(out)
+        out[-1] += b'"' + uri.head
+        out += (uri.data, b'"' + rest.encode())
+    return protocol.Spliced(out)
 
 
-def validation_body(errors: list[tuple[str, str]], details: list[dict[str, Any]] | None = None) -> bytes:
+def validation_body(errors: list[tuple[str, str]], details: list[dict[str, Any]] | None = None) -> protocol.Blob:
     """Cog's 422 body for inputs that do not match the schema."""
     if details:
         return dumps({"detail": details})
@@ -192,7 +195,7 @@ class Record:
             snap["input"] = self.input
         return snap
 
-    def done_frame(self, code: int = 200) -> tuple[protocol.Done, bytes]:
+    def done_frame(self, code: int = 200) -> tuple[protocol.Done, protocol.Blob]:
         return protocol.Done(self.id, self.status, code), dumps(self.snapshot())
 
 

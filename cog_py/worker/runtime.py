@@ -224,7 +224,7 @@ class Worker:
         other threads send at once."""
         channel = self.channel
         loop_thread = threading.get_ident()
-        pending: list[tuple[protocol.ToParent, bytes]] = []
+        pending: list[tuple[protocol.ToParent, protocol.Blob]] = []
 
         def flush() -> None:
             if pending:
@@ -232,7 +232,7 @@ class Worker:
                 del pending[:]
                 channel.send_many(items)
 
-        def send(msg: protocol.ToParent, blob: bytes = b"") -> None:
+        def send(msg: protocol.ToParent, blob: protocol.Blob = b"") -> None:
             if threading.get_ident() != loop_thread:
                 channel.send(msg, blob)
             elif type(msg) is protocol.Done:

@@ -15,7 +15,7 @@ from tests.server.conftest import REPO
 
 pytestmark = pytest.mark.timeout(300)
 
-SERVER_ONLY = ("fastapi", "pydantic", "pydantic_core", "uvicorn", "starlette", "httpx", "orjson", "yaml",
+SERVER_ONLY = ("fastapi", "pydantic", "pydantic_core", "uvicorn", "starlette", "httpx", "orjson", "pybase64", "yaml",
                "typer", "jinja2", "docker", "uvloop", "httptools", "anyio", "typing_extensions")
 
 BLOCKER = textwrap.dedent(f"""

@@ -149,3 +149,41 @@ def test_frame_parts_and_coalesce_keep_large_blobs_apart_and_join_the_rest():
     writes = protocol.coalesce(small + big + small)
     assert [len(w) for w in writes] == [len(small[0]) + len(big[0]), len(big_blob), len(small[0])]
     assert b"".join(writes) == b"".join(small + big + small)
+
+
+def test_a_spliced_blob_crosses_as_raw_bytes_and_the_receiver_encodes_each_run():
+    import base64
+    import json
+
+    from cog_py import protocol
+
+    raw1, raw2 = bytes(range(256)) * 400, b"\x00\xff" * 3
+    body = protocol.Spliced([b'{"output":["data:a;base64,', raw1, b'","data:b;base64,', raw2, b'"]}'])
+    assert body.spans == [[26, len(raw1)], [26 + len(raw1) + 17, 6]] and len(body) == sum(map(len, body.parts))
+    parts = protocol.frame_parts(protocol.Done("p", "succeeded"), body)
+    assert parts[2] is raw1   # the file's bytes are written as they are, never copied into the frame
+    wire = b"".join(parts)
+    for step in (7, 65_536, len(wire)):
+        decoder = protocol.FrameDecoder()
+        got = []
+        for i in range(0, len(wire), step):
+            got += decoder.feed(wire[i:i + step])
+        [(header, blob)] = got
+        assert len(blob) == len(body)   # raw: a quarter smaller than the base64 would be
+        expanded = protocol.expand(blob, header.pop(protocol.B64))
+        assert protocol.decode_to_parent(header) == protocol.Done("p", "succeeded")
+        want = {"output": ["data:a;base64," + base64.b64encode(raw1).decode(), "data:b;base64," + base64.b64encode(raw2).decode()]}
+        assert json.loads(expanded) == want and expanded == body.expand()
+    # the receiver's own encoder is used for every run
+    assert protocol.expand(b"ab12cd", [[2, 2]], lambda v: b"<" + bytes(v) + b">") == b"ab<12>cd"
+    assert protocol.expand(b"plain", []) == b"plain"
+
+
+def test_expand_refuses_spans_outside_the_blob_or_out_of_order():
+    import pytest
+
+    from cog_py import protocol
+
+    for spans in ([[4, 10]], [[3, 1], [1, 1]], [[0, -1]]):
+        with pytest.raises(ValueError, match="bad ~b64 span"):
+            protocol.expand(b"123456", spans)

@@ -73,3 +73,42 @@ def test_async_sender_batches_done_frames_of_a_loop_turn(monkeypatch):
     assert writes[0] == 2   # x and y together
     other.close()
     channel._sock.close()
+
+
+def test_a_spliced_body_goes_out_in_one_gathered_write_with_its_runs_in_the_header():
+    channel, other = _pair()
+    raw = bytes(range(256)) * 400
+    body = protocol.Spliced([b'{"output":"data:x;base64,', raw, b'"}'])
+    got: list[tuple[dict[str, object], bytes]] = []
+
+    def read() -> None:
+        decoder = protocol.FrameDecoder()
+        while not got:
+            got.extend(decoder.feed(other.recv(1 << 17)))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    channel.send(protocol.Done("p", "succeeded"), body)
+    reader.join(10)
+    [(header, blob)] = got
+    assert header[protocol.B64] == body.spans and bytes(blob) == b"".join(body.parts)
+    other.close()
+    channel._sock.close()
+
+
+def test_send_all_goes_on_where_a_short_send_stopped():
+    from cog_py.worker.channel import _send_all
+
+    class Short:   # a socket whose sendmsg takes at most 5 bytes a call (as after a signal)
+        def __init__(self) -> None:
+            self.out = bytearray()
+
+        def sendmsg(self, buffers: list[bytes]) -> int:
+            data = b"".join(bytes(b) for b in buffers)[:5]
+            self.out += data
+            return len(data)
+
+    sock = Short()
+    parts = [b"abc", b"", b"defghijkl", b"m", bytes(range(40))]
+    _send_all(sock, parts)  # type: ignore[arg-type]
+    assert bytes(sock.out) == b"".join(parts)

@@ -1,4 +1,4 @@
-"""File outputs: data URIs spliced into the response body as bytes, uploads streamed from disk."""
+"""File outputs: a data URI's raw bytes sent as a run the parent encodes, uploads streamed from disk."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from cog_py import protocol
 from cog_py.predictor.encode import encode_output
 from cog_py.worker.files import DataURI, FileEncoder
 from cog_py.worker.record import dumps
@@ -24,22 +25,34 @@ def blob(tmp_path: Path) -> Path:
     return path
 
 
-def test_a_data_uri_is_kept_as_base64_bytes_and_spliced_into_the_json(blob: Path) -> None:
+def _json(blob: bytes | protocol.Spliced) -> bytes:
+    """The body the parent answers with: the raw runs base64-encoded (as the parent does)."""
+    return blob.expand() if isinstance(blob, protocol.Spliced) else blob
+
+
+def test_a_data_uri_keeps_the_raw_bytes_and_the_body_marks_them_for_the_parent(blob: Path) -> None:
     uri = encode_output(blob, file_encoder=FileEncoder())
-    assert isinstance(uri, DataURI) and uri.head == b"data:image/png;base64,"
+    assert isinstance(uri, DataURI) and uri.head == b"data:image/png;base64," and uri.data == blob.read_bytes()
     expected = "data:image/png;base64," + base64.b64encode(blob.read_bytes()).decode()
     assert str(uri) == expected and uri == expected
     snap = {"id": "p", "logs": "a\x00b \"q\"", "output": uri, "status": "succeeded"}
     body = dumps(snap)
-    assert json.loads(body) == {"id": "p", "logs": "a\x00b \"q\"", "output": expected, "status": "succeeded"}
-    assert body == json.dumps({**snap, "output": expected}, separators=(",", ":"), sort_keys=True).encode()
+    assert isinstance(body, protocol.Spliced)
+    # text, the file's raw bytes (not base64, not copied), text
+    assert len(body.parts) == 3 and body.parts[1] is uri.data
+    assert body.parts[0].endswith(b'"output":"data:image/png;base64,') and body.parts[2].startswith(b'","status"')
+    assert body.spans == [[len(body.parts[0]), len(uri.data)]] and len(body) == sum(map(len, body.parts))
+    assert json.loads(_json(body)) == {"id": "p", "logs": "a\x00b \"q\"", "output": expected, "status": "succeeded"}
+    assert _json(body) == json.dumps({**snap, "output": expected}, separators=(",", ":"), sort_keys=True).encode()
 
 
 def test_several_files_in_a_list_and_strings_that_look_like_the_marker(blob: Path) -> None:
     enc = FileEncoder()
     out = encode_output([blob, blob], file_encoder=enc)
     tricky = "\x00cogfile-0:0\x00"
-    doc = json.loads(dumps({"output": [*out, tricky], "logs": tricky}))
+    body = dumps({"output": [*out, tricky], "logs": tricky})
+    assert isinstance(body, protocol.Spliced) and len(body.spans) == 2
+    doc = json.loads(_json(body))
     assert doc["output"] == [str(out[0]), str(out[1]), tricky] and doc["logs"] == tricky
     assert dumps({"output": "plain"}) == b'{"output":"plain"}'
 
