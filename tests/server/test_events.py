@@ -236,3 +236,24 @@ def test_worker_does_not_see_the_webhook_token(make_server):
     kept = server.predict({"name": "MODEL_SETTING"}).json()
     assert kept["output"] == "kept"
     assert "s3cret-token" not in server.logs()
+
+
+def test_file_outputs_in_webhooks_and_the_answer_are_the_files_bytes(make_server, receiver):
+    """Each file crosses from the worker as raw bytes; the parent encodes it: every body that
+    carries it (the sync answer, output and completed webhooks) has the exact data URI."""
+    import base64
+    import random
+
+    def uri(i: int, size: int) -> str:
+        return "data:application/octet-stream;base64," + base64.b64encode(random.Random(i).randbytes(size)).decode()
+
+    want = [uri(0, 150000), uri(1, 150001), uri(2, 0)]
+    server = make_server("file_outputs.py:Predictor")
+    sync = server.predict({"n": 3})
+    assert sync.status_code == 200 and sync.json()["output"] == want
+    resp = server.post("/predictions", json={"input": {"n": 3}, "webhook": receiver.url},
+                       headers={"prefer": "respond-async"})
+    assert resp.status_code == 202
+    assert receiver.wait_terminal()["body"]["output"] == want
+    outputs = [r["body"].get("output") for r in receiver.requests if r["body"]["status"] == "processing"]
+    assert want[:1] in outputs and want[:2] in outputs
