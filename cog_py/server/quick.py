@@ -200,6 +200,7 @@ def with_quick_path(base: type[asyncio.Protocol], app: FastPath, max_request_byt
                     extra: tuple[tuple[bytes, bytes], ...]) -> None:
             if self._quick is cycle:
                 self._quick = None
+            cycle.pending = None   # no cycle (pending -> its on_settled -> this cycle) outlives the answer
             cycle.response_complete = True
             transport = self.transport
             if cycle.disconnected or transport.is_closing():

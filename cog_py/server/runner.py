@@ -225,11 +225,15 @@ class Runner:
             # Accepted (202) while it waited, refused by the worker's validation later: the
             # client learns it from the webhook, as a failed prediction.
             code, blob = 200, _failed_snapshot(pending, blob)
-        if pending.on_settled is not None:
+        on_settled = pending.on_settled
+        if on_settled is not None:
+            # Dropped first: the callback refers to the connection waiting on this pending
+            # (server/quick.py), a reference cycle the cyclic GC would free much later.
+            pending.on_settled = None
             # The answer goes out first (latency); the bookkeeping below still happens before
             # this loop reads the client's next request.
             try:
-                pending.on_settled(status, code, blob)
+                on_settled(status, code, blob)
             except Exception:   # a broken connection must not stop the webhook and the stream below
                 log.exception("writing the answer of %s failed", pending.id)
         self.metrics.finished(status, counted, time.time() - pending.created_at)

@@ -252,6 +252,7 @@ class Batcher:
             self._fail_all(run, exc)
         ex.drain()
         self._end(run, ready)
+        run.task = None   # the task's context refers to `run` (current_target): no cycle left behind
 
     def _fail_all(self, run: BatchRun, exc: BaseException) -> None:
         ex = self.executor

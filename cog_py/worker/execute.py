@@ -117,6 +117,12 @@ class Executor:
     def close(self, rec: Record, done: protocol.Done, blob: protocol.Blob) -> None:
         self.records.pop(rec.id, None)
         self.send(done, blob)
+        # Answered: the record's two reference cycles (its metrics -> their listener
+        # rec.on_metric -> rec; an async prediction's task -> the task's context -> rec) are
+        # cut, so the record and its output (a file output's base64 text) are freed by
+        # reference counting now, not by a later cyclic collection that leaves the heap fragmented.
+        rec.metrics = None
+        rec.task = None
 
     def encode(self, value: Any) -> Any:
         return self._encode(value, file_encoder=self.file_encoder)
