@@ -136,11 +136,12 @@ class FrameDecoder:
     bytearray: consumers only read it (a copy would be another 100 KB+ allocation).
     """
 
-    __slots__ = ("_loads", "_small", "_buf", "_pos", "_end", "_head", "_blob", "_filled")
+    __slots__ = ("_loads", "_small", "_buf", "_view", "_pos", "_end", "_head", "_blob", "_filled")
 
     def __init__(self, loads: Callable[[bytes | bytearray], Any] = json.loads, size: int = RECEIVE_BUFFER) -> None:
         self._loads = loads
         self._small = self._buf = bytearray(size)   # _buf: _small, or a frame's own while a larger one arrives
+        self._view = memoryview(self._buf)          # _buf's, made once (it is never resized)
         self._pos = 0            # start of the first frame not yet complete in _buf
         self._end = 0            # end of the bytes received in _buf
         self._head: dict[str, Any] | None = None   # the header of the large blob arriving
@@ -150,9 +151,9 @@ class FrameDecoder:
     def get_buffer(self, sizehint: int = -1) -> memoryview:
         """Where the next bytes received go (never empty)."""
         blob = self._blob
-        if blob is not None:
-            return memoryview(blob)[self._filled:]
-        return memoryview(self._buf)[self._end:]
+        if blob is None:
+            return self._view[self._end:]
+        return memoryview(blob)[self._filled:]
 
     def buffer_updated(self, nbytes: int) -> list[tuple[dict[str, Any], bytes]]:
         """`nbytes` were written at the start of the last `get_buffer()`: the frames now complete."""
@@ -181,8 +182,7 @@ class FrameDecoder:
 
     def _parse(self) -> list[tuple[dict[str, Any], bytes]]:
         frames: list[tuple[dict[str, Any], bytes]] = []
-        buf, pos, end, loads = self._buf, self._pos, self._end, self._loads
-        view = memoryview(buf)
+        buf, view, pos, end, loads = self._buf, self._view, self._pos, self._end, self._loads
         need = PREFIX_SIZE   # what the first incomplete frame needs in one piece of _buf
         while end - pos >= PREFIX_SIZE:
             hlen, blen = PREFIX.unpack_from(buf, pos)
@@ -195,7 +195,8 @@ class FrameDecoder:
                 header = loads(buf[hstart:bstart])
                 blob = bytearray(blen)
                 pos = min(end, bstart + blen)
-                blob[:pos - bstart] = view[bstart:pos]   # what arrived with the header
+                with memoryview(blob) as into:   # what arrived with the header (a bytearray's
+                    into[:pos - bstart] = view[bstart:pos]   # slice assignment would copy it twice)
                 if pos - bstart < blen:   # the rest is read into the blob (pos == end)
                     self._head, self._blob, self._filled = header, blob, pos - bstart
                     break
@@ -207,15 +208,15 @@ class FrameDecoder:
                 break
             frames.append((loads(buf[hstart:bstart]), bytes(view[bstart:stop]) if blen else b""))
             pos = stop
-        view.release()
         if pos == end:   # all complete: start over at the beginning of the receive buffer
-            self._buf = self._small
+            if buf is not self._small:
+                self._buf, self._view = self._small, memoryview(self._small)
             self._pos = self._end = 0
         elif pos + need > len(buf):   # the incomplete frame does not fit in what is left
-            into = self._small if need <= len(self._small) else bytearray(need)
-            with memoryview(into) as dst, memoryview(buf) as src:
-                dst[:end - pos] = src[pos:end]   # memmove where into is buf
-            self._buf = into
+            home = self._small if need <= len(self._small) else bytearray(need)
+            dst = view if home is buf else memoryview(home)
+            dst[:end - pos] = view[pos:end]   # a memmove where home is buf
+            self._buf, self._view = home, dst
             self._pos, self._end = 0, end - pos
         else:
             self._pos = pos
