@@ -174,70 +174,107 @@ def expand(blob: bytes | bytearray, spans: list[list[int]], b64encode: Callable[
 
 
 LARGE_BLOB = 1 << 16   # a blob above this (a file output's body) gets a buffer of its own
+RECEIVE_BUFFER = 1 << 16   # small frames are read into one buffer of this size, many per read
 
 
 class FrameDecoder:
-    """Incremental decoder: feed bytes, get back complete (header, blob) pairs.
+    """Incremental decoder that reads in place: fill `get_buffer()`, then `buffer_updated(n)`
+    returns every frame now complete, in order (the two methods of asyncio.BufferedProtocol).
+    `feed(data)` does the same for bytes read elsewhere.
 
-    A large blob is received into one buffer of its final size as it arrives, instead of
-    growing, slicing and trimming the shared buffer once per read (page faults on every
-    reallocation of a 100 KB+ buffer).
+    Small frames are read into one receive buffer of fixed size, many per read; it is never
+    resized (a view of it may still be exported while `buffer_updated` runs): a frame that
+    does not fit in what is left of it is moved to its start, or into a buffer of the frame's
+    own size when it is larger than the receive buffer. A large blob (above LARGE_BLOB) is read
+    straight into one bytearray of its final size, `get_buffer` returning the unfilled rest of
+    it; only the part that arrived with its header is copied. It is handed on as it is, a
+    bytearray: consumers only read it (a copy would be another 100 KB+ allocation).
     """
 
-    __slots__ = ("_buf", "_loads", "_big")
+    __slots__ = ("_loads", "_small", "_buf", "_view", "_pos", "_end", "_head", "_blob", "_filled")
 
-    def __init__(self, loads: Callable[[bytes], Any] = json.loads) -> None:
-        self._buf = bytearray()
+    def __init__(self, loads: Callable[[bytes | bytearray], Any] = json.loads, size: int = RECEIVE_BUFFER) -> None:
         self._loads = loads
-        self._big: list[Any] | None = None   # [header, bytearray blob, bytes filled] while one arrives
+        self._small = self._buf = bytearray(size)   # _buf: _small, or a frame's own while a larger one arrives
+        self._view = memoryview(self._buf)          # _buf's, made once (it is never resized)
+        self._pos = 0            # start of the first frame not yet complete in _buf
+        self._end = 0            # end of the bytes received in _buf
+        self._head: dict[str, Any] | None = None   # the header of the large blob arriving
+        self._blob: bytearray | None = None        # the large blob arriving, filled up to _filled
+        self._filled = 0
 
-    def feed(self, data: bytes) -> list[tuple[dict[str, Any], bytes]]:
+    def get_buffer(self, sizehint: int = -1) -> memoryview:
+        """Where the next bytes received go (never empty)."""
+        blob = self._blob
+        if blob is None:
+            return self._view[self._end:]
+        return memoryview(blob)[self._filled:]
+
+    def buffer_updated(self, nbytes: int) -> list[tuple[dict[str, Any], bytes]]:
+        """`nbytes` were written at the start of the last `get_buffer()`: the frames now complete."""
+        blob = self._blob
+        if blob is None:
+            self._end += nbytes
+            return self._parse()
+        self._filled += nbytes
+        if self._filled < len(blob):
+            return []
+        frame = (self._head, blob)
+        self._head = self._blob = None
+        return [frame]   # type: ignore[list-item]   # a bytearray, read only downstream
+
+    def feed(self, data: bytes | bytearray | memoryview) -> list[tuple[dict[str, Any], bytes]]:
         """Add `data`; return every frame now complete, in order."""
         frames: list[tuple[dict[str, Any], bytes]] = []
-        big = self._big
-        if big is not None:
-            header, blob, filled = big
-            take = min(len(blob) - filled, len(data))
-            blob[filled:filled + take] = memoryview(data)[:take]
-            filled += take
-            if filled < len(blob):
-                big[2] = filled
-                return frames
-            self._big = None
-            # Handed on as it is (a bytearray): a copy of it would be another 100 KB+ allocation,
-            # page faults included. Consumers only read it (write it out, parse it).
-            frames.append((header, blob))
-            if take == len(data):
-                return frames
-            data = data[take:]
-        buf = self._buf
-        buf += data
-        pos = 0
-        end = len(buf)
+        with memoryview(data) as rest:
+            while rest:
+                with self.get_buffer() as into:
+                    n = min(len(into), len(rest))
+                    into[:n] = rest[:n]
+                frames += self.buffer_updated(n)
+                rest = rest[n:]
+        return frames
+
+    def _parse(self) -> list[tuple[dict[str, Any], bytes]]:
+        frames: list[tuple[dict[str, Any], bytes]] = []
+        buf, view, pos, end, loads = self._buf, self._view, self._pos, self._end, self._loads
+        need = PREFIX_SIZE   # what the first incomplete frame needs in one piece of _buf
         while end - pos >= PREFIX_SIZE:
             hlen, blen = PREFIX.unpack_from(buf, pos)
             hstart = pos + PREFIX_SIZE
             bstart = hstart + hlen
+            if blen > LARGE_BLOB:
+                if bstart > end:
+                    need = PREFIX_SIZE + hlen
+                    break
+                header = loads(buf[hstart:bstart])
+                blob = bytearray(blen)
+                pos = min(end, bstart + blen)
+                with memoryview(blob) as into:   # what arrived with the header (a bytearray's
+                    into[:pos - bstart] = view[bstart:pos]   # slice assignment would copy it twice)
+                if pos - bstart < blen:   # the rest is read into the blob (pos == end)
+                    self._head, self._blob, self._filled = header, blob, pos - bstart
+                    break
+                frames.append((header, blob))   # type: ignore[arg-type]
+                continue
             stop = bstart + blen
             if stop > end:
-                if blen > LARGE_BLOB and bstart <= end:   # the header is here, the body follows
-                    header = self._loads(bytes(buf[hstart:bstart]))
-                    blob = bytearray(blen)
-                    with memoryview(buf) as view:
-                        blob[:end - bstart] = view[bstart:end]
-                    self._big = [header, blob, end - bstart]
-                    pos = end
+                need = stop - pos
                 break
-            header = self._loads(bytes(buf[hstart:bstart]))
-            if blen > LARGE_BLOB:   # one copy, not a slice then a copy
-                with memoryview(buf) as view:
-                    blob_ = bytes(view[bstart:stop])
-            else:
-                blob_ = bytes(buf[bstart:stop])
-            frames.append((header, blob_))
+            frames.append((loads(buf[hstart:bstart]), bytes(view[bstart:stop]) if blen else b""))
             pos = stop
-        if pos:
-            del buf[:pos]
+        if pos == end:   # all complete: start over at the beginning of the receive buffer
+            if buf is not self._small:
+                self._buf, self._view = self._small, memoryview(self._small)
+            self._pos = self._end = 0
+        elif pos + need > len(buf):   # the incomplete frame does not fit in what is left
+            home = self._small if need <= len(self._small) else bytearray(need)
+            dst = view if home is buf else memoryview(home)
+            dst[:end - pos] = view[pos:end]   # a memmove where home is buf
+            self._buf, self._view = home, dst
+            self._pos, self._end = 0, end - pos
+        else:
+            self._pos = pos
         return frames
 
 

@@ -44,15 +44,21 @@ def _b64encode(data: Any) -> bytes:
     return _encoder(data)
 
 
-class _Protocol(asyncio.Protocol):
+class _Protocol(asyncio.BufferedProtocol):
+    """Frames from the worker, read in place: the loop reads into the decoder's buffers (small
+    frames into its receive buffer, a large blob straight into a bytearray of its own)."""
+
     def __init__(self, handle: WorkerHandle) -> None:
         self.handle = handle
         self.decoder = protocol.FrameDecoder(jsonc.loads)
 
-    def data_received(self, data: bytes) -> None:
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self.decoder.get_buffer(sizehint)
+
+    def buffer_updated(self, nbytes: int) -> None:
         on_message = self.handle.on_message
         decode = protocol.decode_to_parent
-        for header, blob in self.decoder.feed(data):
+        for header, blob in self.decoder.buffer_updated(nbytes):
             if protocol.B64 in header:   # a file output's raw bytes: encoded here, into the body
                 blob = protocol.expand(blob, header.pop(protocol.B64), _b64encode)
             on_message(decode(header), blob)
