@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from typing import Any
 
 import docker
@@ -15,9 +16,18 @@ from cog_py.errors import BuildError, DockerError
 def connect() -> Any:
     """A docker SDK client for the engine from the environment (DOCKER_HOST or the default socket)."""
     host = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
-    if host.startswith("unix://") and not os.path.exists(host[len("unix://"):]):
-        # Checked here: the SDK leaks the socket of a failed unix connect.
-        raise DockerError(f"cannot reach the Docker engine: no socket at {host[len('unix://'):]}", hint=ENGINE_HINT)
+    if host.startswith("unix://"):
+        # Checked here: the SDK leaks the socket of a failed unix connect (no socket file, or a
+        # stale one that an engine which stopped left behind).
+        path = host[len("unix://"):]
+        if not os.path.exists(path):
+            raise DockerError(f"cannot reach the Docker engine: no socket at {path}", hint=ENGINE_HINT)
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            try:
+                probe.connect(path)
+            except OSError as exc:
+                raise DockerError(f"cannot reach the Docker engine at {path}: {exc.strerror or exc}",
+                                  hint=ENGINE_HINT) from exc
     client = None
     try:
         # Creating the client asks the engine for its API version: that round trip is the
