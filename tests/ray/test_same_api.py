@@ -95,7 +95,24 @@ TRAIN_REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
 
 
 def _run(client: Any, requests: list[tuple[str, str, dict[str, Any]]]) -> list[Any]:
-    return [(method, path, *exchange(client.client.request(method, path, **kw))) for method, path, kw in requests]
+    out = []
+    for method, path, kw in requests:
+        response = client.client.request(method, path, **kw)
+        out.append((method, path, *exchange(response)))
+        if response.status_code == 202:   # wait for it to end: the next request must not race it for the slot
+            _wait_idle(client)
+    return out
+
+
+def _wait_idle(client: Any, timeout: float = 30) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if client.client.get("/health-check").json().get("status") == "READY":
+            return
+        time.sleep(0.02)
+    raise AssertionError("the server stayed busy after an async prediction")
 
 
 @pytest.mark.parametrize(("example", "requests"),
