@@ -28,7 +28,7 @@ log = logging.getLogger("cog_py.server")
 
 QUICK_BODY_MAX = 1 << 20   # bytes: a larger body takes the ASGI path (read in parts, scanned)
 JSON = b"application/json"
-_WRITE_APART = 1 << 16     # a body this large is written after its head, not copied into one buffer
+_WRITE_APART = 1 << 16     # a body this large is written beside its head, not copied into one buffer
 _SERVER_ERROR = (b"HTTP/1.1 500 Internal Server Error\r\ncontent-type: text/plain; charset=utf-8\r\n"
                  b"content-length: 21\r\nconnection: close\r\n\r\nInternal Server Error")
 
@@ -221,9 +221,8 @@ def with_quick_path(base: type[asyncio.Protocol], app: FastPath, max_request_byt
             if len(body) < _WRITE_APART:
                 head.append(body)
                 transport.write(b"".join(head))
-            else:
-                transport.write(b"".join(head))
-                transport.write(body)
+            else:   # one gathered write (uvloop: writev), neither copied into the other
+                transport.writelines((b"".join(head), body))
             if not cycle.keep_alive:
                 transport.close()
             self.on_response_complete()
