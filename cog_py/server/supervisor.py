@@ -9,7 +9,6 @@ the socket closing, whichever comes first.
 from __future__ import annotations
 
 import asyncio
-import functools
 import os
 import signal
 import subprocess
@@ -38,9 +37,7 @@ def _b64encode(data: Any) -> bytes:
 
             _encoder = pybase64.b64encode
         except ImportError:   # pybase64 is in the server's requirements; an image without it still works
-            import binascii
-
-            _encoder = functools.partial(binascii.b2a_base64, newline=False)
+            _encoder = protocol.std_b64encode
     return _encoder(data)
 
 

@@ -119,7 +119,7 @@ class Executor:
         self.send(done, blob)
         # Answered: the record's two reference cycles (its metrics -> their listener
         # rec.on_metric -> rec; an async prediction's task -> the task's context -> rec) are
-        # cut, so the record and its output (a file output's base64 text) are freed by
+        # cut, so the record and its output (a file output's bytes) are freed by
         # reference counting now, not by a later cyclic collection that leaves the heap fragmented.
         rec.metrics = None
         rec.task = None

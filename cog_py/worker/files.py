@@ -62,7 +62,7 @@ class DataURI:
         return isinstance(other, str) and str(self) == other
 
     def __hash__(self) -> int:
-        return hash((self.head, self.data))
+        return hash(str(self))   # equal to its URI string (__eq__), so hashed as that string
 
 
 class FileEncoder:

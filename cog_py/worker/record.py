@@ -51,7 +51,7 @@ _encode_str = json.JSONEncoder(separators=(",", ":"), sort_keys=True, default=_a
 
 def dumps(obj: Any) -> protocol.Blob:
     """Compact JSON with sorted keys, as Cog's server answers; file outputs as raw runs that the
-    parent encodes (a `protocol.Spliced`; its `expand()` gives the JSON itself)."""
+    parent encodes (a `protocol.Spliced`; `protocol.expand` of its joined parts and spans is the JSON)."""
     text = _encode(obj)
     uris: list[DataURI] | None = _found.__dict__.pop("uris", None)
     if not uris:
