@@ -19,7 +19,6 @@ import argparse
 import http.client
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,13 +27,9 @@ import threading
 import time
 from pathlib import Path
 
+from localserver import free_port, wait_ready
+
 REPO = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Server:
@@ -45,19 +40,7 @@ class Server:
                      "PYTHONPATH": str(REPO), "TMPDIR": tempfile.mkdtemp(prefix="cog-bench-")}, **env)
         self.proc = subprocess.Popen([python, "-m", "cog_py.server", "--host", "127.0.0.1"], cwd=project, env=full,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"server exited with {self.proc.returncode}")
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                conn.request("GET", "/health-check")
-                if json.loads(conn.getresponse().read()).get("status") == "READY":
-                    return
-            except (OSError, ValueError):
-                pass
-            time.sleep(0.1)
-        raise SystemExit("server not READY in time")
+        wait_ready(self.port, self.proc, timeout=120, interval=0.1)
 
     def stop(self) -> None:
         self.proc.terminate()

@@ -25,17 +25,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from localserver import free_port, wait_ready
+
 SHARED_BENCH = Path(os.environ.get("COG_SHARED_BENCH", "/work/shared/bench"))
 HZ = os.sysconf("SC_CLK_TCK")
 BODIES = {"hello": json.dumps({"input": {"text": "world"}}), "file-out": json.dumps({"input": {"size_kb": 100}})}
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def ticks(pid: int) -> list[tuple[str, int, int]]:
@@ -61,22 +55,6 @@ def ticks(pid: int) -> list[tuple[str, int, int]]:
             continue
         out.append(("parent" if i == 0 else f"child{i}", int(fields[11]), int(fields[12])))
     return out
-
-
-def wait_ready(port: int, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"server exited with {proc.returncode}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/health-check")
-            if json.loads(conn.getresponse().read()).get("status") == "READY":
-                return
-        except (OSError, ValueError):
-            pass
-        time.sleep(0.05)
-    raise SystemExit("server not READY in time")
 
 
 def measure(argv: list[str], cwd: Path, env: dict[str, str], n: int, body: str, hold: bool = False) -> dict:

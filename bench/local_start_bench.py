@@ -16,7 +16,6 @@ import argparse
 import http.client
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,14 +23,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from localserver import free_port, wait_ready
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("COG_SHARED_DIR", REPO.parent / "shared"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _rss_mb(pid: int) -> float:
@@ -45,7 +40,7 @@ def _rss_mb(pid: int) -> float:
 
 
 def one_start(tree: Path, model: Path, pycache: str) -> tuple[float, float]:
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, PORT=str(port), PYTHONPATH=str(tree), COG_PREDICT_TYPE_STUB="predict.py:Predictor",
                PYTHONPYCACHEPREFIX=pycache)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -53,17 +48,7 @@ def one_start(tree: Path, model: Path, pycache: str) -> tuple[float, float]:
     proc = subprocess.Popen([sys.executable, "-m", "cog_py.server", "--host", "127.0.0.1"], cwd=model, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        while True:
-            if time.monotonic() - started > 60:
-                raise RuntimeError(f"{tree}: not READY in 60 s")
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                conn.request("GET", "/health-check")
-                if json.loads(conn.getresponse().read()).get("status") == "READY":
-                    break
-            except (OSError, ValueError):
-                pass
-            time.sleep(0.001)
+        wait_ready(port, proc, interval=0.001, name=str(tree))
         ready = (time.monotonic() - started) * 1000
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         conn.request("POST", "/predictions", body=json.dumps({"input": {"text": "x"}}),

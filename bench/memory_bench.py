@@ -12,12 +12,13 @@ from __future__ import annotations
 import argparse
 import base64
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from localserver import free_port
 
 import httpx
 
@@ -48,12 +49,6 @@ def reset(pid: int) -> int:
 
 def growth(pid: int, before: int) -> float:
     return (kib(pid, "VmHWM") - before) / 1024
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def main() -> None:
